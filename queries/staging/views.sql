@@ -1,0 +1,90 @@
+-- Staging layer: every metric is defined here once; every query in queries/ reads these views.
+-- Created by telephony.store.Store when a database is opened.
+
+-- unit_month (grain: unit x month): the workbook's figures where a workbook covers the
+-- unit-month, else the figures aggregated from the practice-level CSVs (store precedence).
+CREATE OR REPLACE VIEW unit_month AS
+SELECT month, unit_id, inbound, answered, ivr, callback_requested, callback_made, missed,
+       answered_wait_0, answered_wait_1, answered_wait_2, answered_wait_3,
+       answered_duration_0, answered_duration_1, answered_duration_2, answered_duration_3,
+       missed_wait_0, missed_wait_1, missed_wait_2, missed_wait_3, 'workbook' AS origin
+FROM workbook_month
+UNION ALL
+SELECT d.month, d.unit_id, d.inbound, d.answered, d.ivr, d.callback_requested, d.callback_made, d.missed,
+       d.answered_wait_0, d.answered_wait_1, d.answered_wait_2, d.answered_wait_3,
+       d.answered_duration_0, d.answered_duration_1, d.answered_duration_2, d.answered_duration_3,
+       d.missed_wait_0, d.missed_wait_1, d.missed_wait_2, d.missed_wait_3, 'csv' AS origin
+FROM daily_month d
+WHERE NOT EXISTS (SELECT 1 FROM workbook_month w WHERE w.month = d.month AND w.unit_id = d.unit_id);
+
+-- stg_unit_month (grain: unit x month): unit_month with geography, shared-account flag and the
+-- list size NHS England uses for rates (the list dated the 1st of the call month; the nearest
+-- earlier list if that one is not loaded). Shared accounts have no list size: their practices
+-- are not identified.
+CREATE OR REPLACE VIEW stg_unit_month AS
+SELECT m.*,
+       u.practice_code, u.pcn_code, u.sub_icb_code, u.icb_code, u.region_code,
+       u.practice_code = 'Unassigned' AS is_shared,
+       regexp_full_match(u.pcn_code, 'U\d{5}') AS pcn_is_real,
+       ls.patients
+FROM unit_month m
+JOIN units u USING (unit_id)
+LEFT JOIN LATERAL (
+    SELECT l.patients FROM list_sizes l
+    WHERE l.practice_code = u.practice_code AND l.extract_date <= m.month
+    ORDER BY l.extract_date DESC LIMIT 1
+) ls ON u.practice_code <> 'Unassigned';
+
+-- area_unit_month: each unit-month once per area it belongs to (its PCN, ICB and England).
+-- A shared account counts in a PCN only where it was published with a real PCN code.
+CREATE OR REPLACE VIEW area_unit_month AS
+SELECT 'pcn' AS level, pcn_code AS area_code, * FROM stg_unit_month WHERE pcn_is_real
+UNION ALL
+SELECT 'icb', icb_code, * FROM stg_unit_month WHERE icb_code <> 'Unmapped'
+UNION ALL
+SELECT 'england', 'E92000001', * FROM stg_unit_month;
+
+-- The metric definitions (one row per area x month). Counts are sums; shares are recomputed
+-- from counts, never taken from the files' rounded percentages.
+CREATE OR REPLACE MACRO metric_share(part, whole) AS
+    CASE WHEN whole > 0 THEN part::DOUBLE / whole END;
+
+CREATE OR REPLACE VIEW area_month AS
+SELECT level, area_code, month,
+       count(DISTINCT practice_code) FILTER (WHERE NOT is_shared AND inbound IS NOT NULL) AS practices_reporting,
+       sum(inbound) AS inbound,
+       sum(answered) AS answered,
+       sum(ivr) AS ended_in_ivr,
+       sum(callback_requested) AS callback_requested,
+       sum(callback_made) AS callback_made,
+       sum(missed) AS missed,
+       sum(inbound) FILTER (WHERE is_shared) AS shared_account_inbound,
+       -- rate: calls at named practices with a known list size, per 1,000 of their patients
+       sum(inbound) FILTER (WHERE NOT is_shared AND patients > 0) AS rate_inbound,
+       sum(patients) FILTER (WHERE NOT is_shared AND patients > 0 AND inbound IS NOT NULL) AS patients,
+       sum(answered_wait_0) AS answered_wait_0, sum(answered_wait_1) AS answered_wait_1,
+       sum(answered_wait_2) AS answered_wait_2, sum(answered_wait_3) AS answered_wait_3,
+       sum(answered_duration_0) AS answered_duration_0, sum(answered_duration_1) AS answered_duration_1,
+       sum(answered_duration_2) AS answered_duration_2, sum(answered_duration_3) AS answered_duration_3,
+       sum(missed_wait_0) AS missed_wait_0, sum(missed_wait_1) AS missed_wait_1,
+       sum(missed_wait_2) AS missed_wait_2, sum(missed_wait_3) AS missed_wait_3,
+       -- answered-wait bands exist for these answered calls (the denominator of "within 2 minutes")
+       sum(answered) FILTER (WHERE answered_wait_0 IS NOT NULL) AS answered_with_waits,
+       count(*) FILTER (WHERE answered + ivr + callback_requested + missed <> inbound) AS units_unbalanced,
+       count(*) FILTER (WHERE callback_requested = 0) AS units_without_callbacks
+FROM area_unit_month
+GROUP BY level, area_code, month;
+
+CREATE OR REPLACE VIEW area_month_metrics AS
+SELECT *,
+       metric_share(answered, inbound) AS answered_share,
+       metric_share(ended_in_ivr, inbound) AS ivr_share,
+       metric_share(callback_requested, inbound) AS callback_requested_share,
+       metric_share(missed, inbound) AS missed_share,
+       metric_share(callback_made, callback_requested) AS callback_made_ratio,
+       metric_share(answered_wait_0 + answered_wait_1, answered_with_waits) AS answered_within_2min_share,
+       answered_wait_0 + answered_wait_1 AS answered_within_2min,
+       inbound - (answered + ended_in_ivr + callback_requested + missed) AS balance_gap,
+       metric_share(inbound - (answered + ended_in_ivr + callback_requested + missed), inbound) AS balance_gap_share,
+       CASE WHEN patients > 0 THEN 1000.0 * rate_inbound / patients END AS calls_per_1000
+FROM area_month;

@@ -1,0 +1,116 @@
+"""Command line: `python -m telephony load|report|sample ...`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from telephony.formats import WAIT_BANDS
+from telephony.store import Store
+
+REPORT_KEYS = (
+    "pcn_code", "pcn_name", "month", "practices_reporting", "inbound", "answered", "ended_in_ivr",
+    "callback_requested", "callback_made", "missed", "shared_account_inbound", "answered_wait",
+    "answered_duration", "missed_wait",
+)
+_BAND_KEYS = {"0-60": 0, "61-120": 1, "121-300": 2, "over-300": 3}
+assert tuple(_BAND_KEYS) == WAIT_BANDS
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM") from None
+
+
+def _int(value) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def _bands(row: dict, prefix: str) -> dict | None:
+    values = {key: _int(row.get(f"{prefix}_{i}")) for key, i in _BAND_KEYS.items()}
+    return None if all(v is None for v in values.values()) else values
+
+
+def pcn_report(store: Store, pcn: str, month: dt.date | None = None) -> list[dict]:
+    """One object per month for a PCN, with exactly REPORT_KEYS. No practice-level figures."""
+    start = month or dt.date(1900, 1, 1)
+    end = month or dt.date(9999, 12, 1)
+    frame = store.query("area_month_metrics", level="pcn", code=pcn, start=start, end=end)
+    out = []
+    for row in frame.to_dict("records"):
+        item = {
+            "pcn_code": row["area_code"],
+            "pcn_name": row["area_name"] or row["area_code"],
+            "month": f"{row['month']:%Y-%m}",
+            "practices_reporting": _int(row["practices_reporting"]),
+            "inbound": _int(row["inbound"]),
+            "answered": _int(row["answered"]),
+            "ended_in_ivr": _int(row["ended_in_ivr"]),
+            "callback_requested": _int(row["callback_requested"]),
+            "callback_made": _int(row["callback_made"]),
+            "missed": _int(row["missed"]),
+            "shared_account_inbound": _int(row["shared_account_inbound"]) or 0,
+            "answered_wait": _bands(row, "answered_wait"),
+            "answered_duration": _bands(row, "answered_duration"),
+            "missed_wait": _bands(row, "missed_wait"),
+        }
+        out.append({k: item[k] for k in REPORT_KEYS})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m telephony", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_load = sub.add_parser("load", help="load files into a DuckDB database and print the load report")
+    p_load.add_argument("files", nargs="+", type=Path)
+    p_load.add_argument("--db", required=True, type=Path, help="DuckDB database file (created if absent)")
+
+    p_rep = sub.add_parser("report", help="print a PCN's figures per month")
+    p_rep.add_argument("--db", required=True, type=Path)
+    p_rep.add_argument("--pcn", required=True, help="PCN code, e.g. U49574")
+    p_rep.add_argument("--month", type=_month, help="one month, YYYY-MM (default: every month loaded)")
+    p_rep.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
+
+    p_sam = sub.add_parser("sample", help="write synthetic files in every published format")
+    p_sam.add_argument("--out", required=True, type=Path)
+    p_sam.add_argument("--seed", type=int, default=0)
+    p_sam.add_argument("--scale", choices=("pcn", "icb", "national"), default="pcn")
+    p_sam.add_argument("--months", type=int, default=6)
+
+    args = parser.parse_args(argv)
+    if args.command == "load":
+        store = Store(args.db)
+        failed = 0
+        for path in args.files:
+            report = store.load(path)
+            print("\n".join(report.lines()))
+            failed += report.status == "failed"
+        store.close()
+        return 1 if failed else 0
+    if args.command == "report":
+        if not args.db.exists():
+            print(f"error: no database at {args.db}; load files first with `load --db`", file=sys.stderr)
+            return 2
+        store = Store(args.db)
+        rows = pcn_report(store, args.pcn, args.month)
+        store.close()
+        if not rows:
+            print(f"error: no figures for PCN {args.pcn}" + (f" in {args.month:%Y-%m}" if args.month else ""),
+                  file=sys.stderr)
+            return 1
+        print(json.dumps(rows, indent=2))
+        return 0
+    if args.command == "sample":
+        from telephony.sample import write_sample
+
+        paths = write_sample(args.out, seed=args.seed, scale=args.scale, months=args.months)
+        for p in paths:
+            print(p)
+        return 0
+    return 2  # pragma: no cover

@@ -1,0 +1,357 @@
+"""The monthly Publication Summary workbook (.xlsx): Tables 1-5.
+
+Headers are found by meaning, never by position: the header row is the first whose first cell
+normalises to 'month', columns are matched after `normalise_header`, and the wait/duration band
+columns of Table 4 are told apart by the group heading above them (or by sheet, where an
+edition splits Table 4 into 4a/4b).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from telephony.formats import WORKBOOK_BAND_LABELS, normalise_header, normalise_time_band, time_band_lookup
+from telephony.problems import FileProblem, Reject
+
+GEO_FIELDS = (
+    "practice_code", "practice_name", "pcn_code", "pcn_name", "sub_icb_code", "sub_icb_name",
+    "icb_code", "icb_name", "region_code", "region_name",
+)
+KEY = ("practice_code", "pcn_code", "sub_icb_code", "icb_code", "region_code")
+OUTCOME_FIELDS = ("inbound", "answered", "ivr", "callback_requested", "callback_made", "missed")
+BAND_FIELDS = tuple(
+    f"{prefix}_{i}" for prefix in ("answered_wait", "answered_duration", "missed_wait") for i in range(4)
+)
+COUNT_FIELDS = OUTCOME_FIELDS + BAND_FIELDS
+
+# Normalised header -> field, for the identifying columns shared by Tables 3-5.
+_GEO_HEADERS = {
+    "gp practice (ods_code)": "practice_code",
+    "gp practice code": "practice_code",
+    "practice code": "practice_code",
+    "gp name": "practice_name",
+    "gp practice name": "practice_name",
+    "practice name": "practice_name",
+    "pcn code": "pcn_code",
+    "pcn name": "pcn_name",
+    "sub icb code": "sub_icb_code",
+    "sub icb location code": "sub_icb_code",
+    "sub icb name": "sub_icb_name",
+    "sub icb location name": "sub_icb_name",
+    "icb code": "icb_code",
+    "icb name": "icb_name",
+    "region code": "region_code",
+    "region name": "region_name",
+    "commissioning region code": "region_code",
+    "commissioning region name": "region_name",
+}
+
+
+def _outcome_field(header: str) -> str | None:
+    """Map a normalised count header to an outcome field, tolerant of edition wording."""
+    h = header
+    if "inbound" in h:
+        return "inbound"
+    if "ivr" in h:
+        return "ivr"
+    if "call back made" in h or "callback made" in h or "call backs made" in h:
+        return "callback_made"
+    if "call back request" in h or "callback request" in h:
+        return "callback_requested"
+    if h.startswith("missed"):
+        return "missed"
+    if h.startswith("answered"):
+        return "answered"
+    return None
+
+
+def _band_index(header: str) -> int | None:
+    for i, label in enumerate(WORKBOOK_BAND_LABELS):
+        if header == label:
+            return i
+    return None
+
+
+@dataclass
+class TableRows:
+    """One of Tables 3-5 read into rows keyed by unit, with its national Total row."""
+
+    sheet: str
+    rows: pd.DataFrame                      # month, geo fields, count fields, _row
+    total: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class WorkbookData:
+    month: dt.date
+    practice_month: pd.DataFrame            # month, GEO_FIELDS, COUNT_FIELDS (nullable Int64)
+    totals: dict[str, dict[str, float]]     # sheet -> field -> national Total row value
+    national_month: pd.DataFrame            # month, measure, value  (Table 1)
+    national_by_band: pd.DataFrame          # date, band (NA = day total), value  (Table 2)
+    rejects: list[Reject]
+    rows_read: int
+
+
+def is_summary_workbook(sheet_names: list[str]) -> bool:
+    names = {normalise_header(s) for s in sheet_names}
+    return "table 3" in names and any(n.startswith("table 4") for n in names) and "table 5" in names
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%b-%y", "%B %Y"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def _count(value: object) -> tuple[int | None, str | None]:
+    """A cell as a whole non-negative count; (None, None) for a blank cell; (None, why) if bad."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "-")):
+        return None, None
+    if isinstance(value, bool):
+        return None, f"{value!r} is not a count"
+    if isinstance(value, str):
+        try:
+            value = float(value.replace(",", ""))
+        except ValueError:
+            return None, f"'{value}' is not a number"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, f"{value} is not a number"
+        if value < 0:
+            return None, f"{value:g} is negative; counts are never negative"
+        if value != int(value):
+            return None, f"{value:g} is not a whole number of calls"
+        return int(value), None
+    return None, f"{value!r} is not a number"
+
+
+def _find_header(rows: list[list], sheet: str) -> int:
+    for i, row in enumerate(rows[:60]):
+        if row and normalise_header(row[0]) == "month":
+            return i
+    raise FileProblem(f"sheet '{sheet}' has no header row starting with 'Month' in its first 60 rows")
+
+
+def _column_fields(rows: list[list], h: int, sheet: str) -> dict[int, str]:
+    """Column index -> field for one of Tables 3-5."""
+    header = [normalise_header(c) for c in rows[h]]
+    sub = [normalise_header(c) for c in rows[h + 1]] if h + 1 < len(rows) else [""] * len(header)
+    above = [normalise_header(c) for c in rows[h - 1]] if h > 0 else [""] * len(header)
+    sheet_n = normalise_header(sheet)
+    # Which band group each column belongs to: from the group heading above, else the sheet.
+    group = "missed_wait" if sheet_n.startswith("table 5") else None
+    if sheet_n == "table 4b":
+        group = "answered_duration"
+    elif sheet_n.startswith("table 4"):
+        group = "answered_wait"
+    fields: dict[int, str] = {}
+    for j, text in enumerate(header):
+        heading = above[j] if j < len(above) else ""
+        if "duration" in heading:
+            group = "answered_duration"
+        elif "wait" in heading:
+            group = "missed_wait" if ("missed" in heading or sheet_n.startswith("table 5")) else "answered_wait"
+        if not text:
+            continue
+        if text == "month":
+            fields[j] = "month"
+            continue
+        if text in _GEO_HEADERS:
+            fields[j] = _GEO_HEADERS[text]
+            continue
+        kind = sub[j] if j < len(sub) else ""
+        if kind not in ("total", "count", ""):
+            continue  # a percentage column
+        band = _band_index(text)
+        if band is not None:
+            if group is None:
+                raise FileProblem(f"sheet '{sheet}': band column '{rows[h][j]}' has no wait/duration heading")
+            fields[j] = f"{group}_{band}"
+            continue
+        outcome = _outcome_field(text)
+        if outcome is not None and outcome not in fields.values():
+            fields[j] = outcome
+    missing = [f for f in ("month",) + KEY if f not in fields.values()]
+    if missing:
+        raise FileProblem(
+            f"sheet '{sheet}': could not find the column(s) {', '.join(missing)} in the header row "
+            f"(row {h + 1})"
+        )
+    return fields
+
+
+def read_practice_table(rows: list[list], sheet: str) -> tuple[TableRows, list[Reject], int]:
+    h = _find_header(rows, sheet)
+    fields = _column_fields(rows, h, sheet)
+    count_cols = {j: f for j, f in fields.items() if f in COUNT_FIELDS}
+    if not count_cols:
+        raise FileProblem(f"sheet '{sheet}': no count columns recognised in the header row (row {h + 1})")
+    records: list[dict] = []
+    rejects: list[Reject] = []
+    total: dict[str, float] = {}
+    read = 0
+    for i in range(h + 1, len(rows)):
+        row = rows[i]
+        first = row[0] if row else ""
+        if normalise_header(first) == "total":
+            for j, f in count_cols.items():
+                value, _ = _count(row[j] if j < len(row) else None)
+                if value is not None:
+                    total[f] = value
+            continue
+        month = _as_date(first)
+        if month is None:
+            continue  # blank separator, sub-header or footnote rows
+        read += 1
+        rec: dict = {"month": month.replace(day=1), "_row": i + 1}
+        bad = None
+        for j, f in fields.items():
+            if f == "month":
+                continue
+            cell = row[j] if j < len(row) else None
+            if f in COUNT_FIELDS:
+                value, why = _count(cell)
+                if why:
+                    bad = Reject(sheet, i + 1, str(rows[h][j]).strip(), f"{why}", str(cell))
+                    break
+                rec[f] = value
+            else:
+                rec[f] = str(cell).strip() if cell is not None else ""
+        if bad is None:
+            empty = [f for f in KEY if not rec.get(f)]
+            if empty:
+                bad = Reject(sheet, i + 1, empty[0], f"{empty[0]} is empty", "")
+        if bad:
+            rejects.append(bad)
+            continue
+        records.append(rec)
+    frame = pd.DataFrame.from_records(records)
+    return TableRows(sheet, frame, total), rejects, read
+
+
+def _read_table1(rows: list[list]) -> pd.DataFrame:
+    """National monthly series: months across a row of dates, one measure per row."""
+    out = []
+    date_row = next(
+        (r for r in rows[:20] if sum(isinstance(c, (dt.date, dt.datetime)) for c in r) >= 1), None
+    )
+    if date_row is None:
+        return pd.DataFrame(columns=["month", "measure", "value"])
+    months = {j: _as_date(c).replace(day=1) for j, c in enumerate(date_row) if _as_date(c)}
+    for row in rows:
+        label = normalise_header(row[1]) if len(row) > 1 else ""
+        if not label or row is date_row:
+            continue
+        for j, month in months.items():
+            value = row[j] if j < len(row) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out.append({"month": month, "measure": label, "value": float(value)})
+    frame = pd.DataFrame(out, columns=["month", "measure", "value"])
+    return frame.drop_duplicates(["month", "measure"], keep="first")
+
+
+def _read_table2(rows: list[list]) -> pd.DataFrame:
+    """National inbound calls by date and time band."""
+    lookup = dict(time_band_lookup())
+    header = next((r for r in rows[:20] if any(normalise_header(c) == "date" for c in r)), None)
+    if header is None:
+        return pd.DataFrame(columns=["date", "band", "value"])
+    date_col = next(j for j, c in enumerate(header) if normalise_header(c) == "date")
+    total_col = next((j for j, c in enumerate(header) if "total" in normalise_header(c)), None)
+    band_cols = {j: lookup[normalise_time_band(c)] for j, c in enumerate(header)
+                 if isinstance(c, str) and normalise_time_band(c) in lookup}
+    out = []
+    for row in rows:
+        day = _as_date(row[date_col]) if date_col < len(row) else None
+        if day is None:
+            continue
+        for j, band in [(total_col, None), *band_cols.items()]:
+            if j is None or j >= len(row):
+                continue
+            value, why = _count(row[j])
+            if value is not None and not why:
+                out.append({"date": day, "band": band, "value": value})
+    return pd.DataFrame(out, columns=["date", "band", "value"])
+
+
+def _merge(tables: list[TableRows]) -> pd.DataFrame:
+    """Join Tables 3-5 on month and unit key (with an occurrence number for repeated keys)."""
+    merged = None
+    for t in tables:
+        frame = t.rows.copy()
+        if frame.empty:
+            continue
+        frame["_n"] = frame.groupby(["month", *KEY]).cumcount()
+        frame = frame.drop(columns=["_row"])
+        if merged is None:
+            merged = frame
+            continue
+        keep = [c for c in frame.columns if c not in merged.columns or c in ("month", "_n", *KEY)]
+        merged = merged.merge(frame[keep], on=["month", "_n", *KEY], how="outer")
+    if merged is None:
+        return pd.DataFrame(columns=["month", *GEO_FIELDS, *COUNT_FIELDS])
+    for f in COUNT_FIELDS:
+        if f not in merged.columns:
+            merged[f] = pd.NA
+        merged[f] = merged[f].astype("Int64")
+    for f in GEO_FIELDS:
+        if f not in merged.columns:
+            merged[f] = ""
+        merged[f] = merged[f].fillna("").astype(str)
+    return merged[["month", *GEO_FIELDS, *COUNT_FIELDS]]
+
+
+def read_workbook(path) -> WorkbookData:
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for unreadable files
+        raise FileProblem(f"could not open it as an Excel workbook ({exc})") from exc
+    names = book.sheet_names
+    if not is_summary_workbook(names):
+        raise FileProblem(
+            "this workbook has no 'Table 3', 'Table 4' and 'Table 5' sheets, so it is not an NHS "
+            f"England Cloud Based Telephony Publication Summary (its sheets: {', '.join(names)})"
+        )
+    by_norm = {normalise_header(n): n for n in names}
+    practice_sheets = [by_norm["table 3"], *[n for k, n in by_norm.items() if k.startswith("table 4")],
+                       by_norm["table 5"]]
+    tables, rejects, read = [], [], 0
+    for sheet in practice_sheets:
+        table, table_rejects, table_read = read_practice_table(book.get_sheet_by_name(sheet).to_python(), sheet)
+        tables.append(table)
+        rejects += table_rejects
+        read += table_read
+    practice_month = _merge(tables)
+    months = sorted(set(practice_month["month"])) if not practice_month.empty else []
+    if not months:
+        raise FileProblem("Tables 3-5 hold no practice rows with a month")
+    if len(months) > 1:
+        raise FileProblem(
+            "Tables 3-5 hold more than one month ("
+            + ", ".join(m.strftime("%B %Y") for m in months) + "); a summary workbook covers one month"
+        )
+    t1 = _read_table1(book.get_sheet_by_name(by_norm["table 1"]).to_python()) if "table 1" in by_norm else None
+    t2 = _read_table2(book.get_sheet_by_name(by_norm["table 2"]).to_python()) if "table 2" in by_norm else None
+    return WorkbookData(
+        month=months[0],
+        practice_month=practice_month,
+        totals={t.sheet: t.total for t in tables},
+        national_month=t1 if t1 is not None else pd.DataFrame(columns=["month", "measure", "value"]),
+        national_by_band=t2 if t2 is not None else pd.DataFrame(columns=["date", "band", "value"]),
+        rejects=rejects,
+        rows_read=read,
+    )

@@ -1,0 +1,144 @@
+-- The DuckDB model. One table per grain; every fact row remembers the file it came from.
+-- Column meanings are documented for users in data/column_dictionary.csv.
+
+CREATE SEQUENCE IF NOT EXISTS source_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS unit_seq START 1;
+
+-- Every file offered to the store, loaded or not.
+CREATE TABLE IF NOT EXISTS sources (
+    source_id   INTEGER PRIMARY KEY,
+    sha256      VARCHAR NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    kind        VARCHAR,            -- detected format, see telephony.detect.KINDS
+    status      VARCHAR NOT NULL,   -- loaded | failed | duplicate
+    message     VARCHAR,
+    loaded_at   TIMESTAMP NOT NULL,
+    report      JSON                -- the full load report
+);
+
+-- A reporting unit: a named practice, or a shared phone account ('Unassigned') identified by
+-- the geography it was published under. Facts refer to units, never to free-text geography.
+CREATE TABLE IF NOT EXISTS units (
+    unit_id       INTEGER PRIMARY KEY,
+    practice_code VARCHAR NOT NULL,
+    pcn_code      VARCHAR NOT NULL,
+    sub_icb_code  VARCHAR NOT NULL,
+    icb_code      VARCHAR NOT NULL,
+    region_code   VARCHAR NOT NULL,
+    UNIQUE (practice_code, pcn_code, sub_icb_code, icb_code, region_code)
+);
+
+-- Names of organisations at every level, newest file wins.
+CREATE TABLE IF NOT EXISTS org_names (
+    level     VARCHAR NOT NULL,     -- practice | pcn | sub_icb | icb | region
+    code      VARCHAR NOT NULL,
+    name      VARCHAR NOT NULL,
+    source_id INTEGER NOT NULL,
+    PRIMARY KEY (level, code)
+);
+
+-- Grain: practice (unit) x month. From the Publication Summary workbook, Tables 3-5.
+CREATE TABLE IF NOT EXISTS workbook_month (
+    month  DATE NOT NULL,
+    unit_id INTEGER NOT NULL,
+    inbound BIGINT, answered BIGINT, ivr BIGINT, callback_requested BIGINT,
+    callback_made BIGINT, missed BIGINT,
+    answered_wait_0 BIGINT, answered_wait_1 BIGINT, answered_wait_2 BIGINT, answered_wait_3 BIGINT,
+    answered_duration_0 BIGINT, answered_duration_1 BIGINT,
+    answered_duration_2 BIGINT, answered_duration_3 BIGINT,
+    missed_wait_0 BIGINT, missed_wait_1 BIGINT, missed_wait_2 BIGINT, missed_wait_3 BIGINT,
+    source_id INTEGER NOT NULL,
+    PRIMARY KEY (month, unit_id)
+);
+
+-- Grain: practice (unit) x date x time band x indicator. From "By Day and Time" CSVs.
+CREATE TABLE IF NOT EXISTS calls_by_band (
+    date      DATE NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    indicator UTINYINT NOT NULL,    -- 1..7 for CBT001..CBT007
+    band      UTINYINT NOT NULL,    -- 0..8, telephony.formats.TIME_BANDS
+    value     INTEGER NOT NULL,
+    source_id INTEGER NOT NULL
+);
+
+-- Grain: practice (unit) x date x indicator x bucket. From "By Durations" (family 'durations')
+-- and "Calls Answered Metric" (family 'answered_wait') CSVs.
+CREATE TABLE IF NOT EXISTS calls_by_bucket (
+    date      DATE NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    family    VARCHAR NOT NULL,     -- durations | answered_wait
+    indicator UTINYINT NOT NULL,
+    bucket    VARCHAR NOT NULL,     -- as published, e.g. '1_60', '>300', 'TOTAL'
+    lo        INTEGER,              -- seconds, inclusive; NULL for TOTAL
+    hi        INTEGER,              -- seconds, inclusive; NULL when open-ended or TOTAL
+    wait_band UTINYINT,             -- 0..3, telephony.formats.WAIT_BANDS; NULL for TOTAL
+    core      VARCHAR,              -- Core_Category where published, else NULL
+    value     INTEGER NOT NULL,
+    source_id INTEGER NOT NULL
+);
+
+-- Grain: practice (unit) x month, aggregated from the two daily tables after each CSV load.
+-- Used wherever no workbook covers the unit-month (see unit_month in queries/staging.sql).
+CREATE TABLE IF NOT EXISTS daily_month (
+    month  DATE NOT NULL,
+    unit_id INTEGER NOT NULL,
+    inbound BIGINT, answered BIGINT, ivr BIGINT, callback_requested BIGINT,
+    callback_made BIGINT, missed BIGINT,
+    answered_wait_0 BIGINT, answered_wait_1 BIGINT, answered_wait_2 BIGINT, answered_wait_3 BIGINT,
+    answered_duration_0 BIGINT, answered_duration_1 BIGINT,
+    answered_duration_2 BIGINT, answered_duration_3 BIGINT,
+    missed_wait_0 BIGINT, missed_wait_1 BIGINT, missed_wait_2 BIGINT, missed_wait_3 BIGINT,
+    PRIMARY KEY (month, unit_id)
+);
+
+-- National figures published by NHS England (workbook Tables 1 and 2), for context and checks.
+CREATE TABLE IF NOT EXISTS national_month (
+    month     DATE NOT NULL,
+    measure   VARCHAR NOT NULL,
+    value     DOUBLE,
+    source_id INTEGER NOT NULL,
+    PRIMARY KEY (month, measure)
+);
+CREATE TABLE IF NOT EXISTS national_by_band (
+    date      DATE NOT NULL,
+    band      UTINYINT,             -- NULL = the day's total
+    value     BIGINT,
+    source_id INTEGER NOT NULL
+);
+
+-- Registered patients per practice on an extract date (list sizes).
+CREATE TABLE IF NOT EXISTS list_sizes (
+    practice_code VARCHAR NOT NULL,
+    extract_date  DATE NOT NULL,
+    patients      INTEGER NOT NULL,
+    source_id     INTEGER NOT NULL,
+    PRIMARY KEY (practice_code, extract_date)
+);
+
+-- Practice -> PCN membership from reference files (mapping file, ePCN). valid_to NULL = current.
+CREATE TABLE IF NOT EXISTS pcn_membership (
+    practice_code VARCHAR NOT NULL,
+    pcn_code      VARCHAR NOT NULL,
+    valid_from    DATE,
+    valid_to      DATE,
+    source_id     INTEGER NOT NULL
+);
+
+-- Rows that were read but not loaded, with the reason.
+CREATE TABLE IF NOT EXISTS rejects (
+    source_id INTEGER NOT NULL,
+    location  VARCHAR,              -- sheet or zip member
+    row_number BIGINT,              -- 1-based line/row in that sheet or CSV, header included
+    column_name VARCHAR,
+    reason    VARCHAR NOT NULL,
+    raw       VARCHAR               -- the offending text
+);
+
+-- Checks of what was loaded against the file's own totals.
+CREATE TABLE IF NOT EXISTS reconciliation (
+    source_id INTEGER NOT NULL,
+    check_name VARCHAR NOT NULL,
+    expected  DOUBLE,
+    actual    DOUBLE,
+    ok        BOOLEAN NOT NULL
+);

@@ -1,0 +1,452 @@
+"""The DuckDB store: one database per session (or per `--db` file), loaded file by file.
+
+Each file loads inside one transaction: it either lands whole (valid rows loaded, invalid rows
+in `rejects`) or, if it cannot be read at all, leaves the database exactly as it was.
+
+Precedence when two files cover the same practice (unit) and month:
+  * the same file content twice: the second is a no-op, reported as a duplicate;
+  * two files of the same kind (two workbooks, or two By Day and Time CSVs, a reissue say): the
+    file loaded later replaces the earlier one's rows for the unit-months both cover;
+  * a workbook and CSVs for the same unit-month: monthly outcomes come from the workbook (the
+    official summary, reconciled to its own national totals); the CSVs still give the daily and
+    time-band detail. See the `unit_month` view in queries/staging.sql.
+Every overlap is written into the load report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from telephony import queries
+from telephony.formats import SHARED_ACCOUNT, is_real_pcn
+from telephony.problems import FileProblem
+from telephony.readers import csv_long, reference
+from telephony.readers.sniff import CsvShape, Detected, detect
+from telephony.readers.workbook import COUNT_FIELDS, KEY, read_workbook
+from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+STAGING = queries.QUERY_DIR / "staging" / "views.sql"
+
+# Guards on zip members (see README, "Limits").
+MAX_MEMBER_BYTES = 2 * 1024**3          # one CSV inside a zip, uncompressed
+MAX_ZIP_BYTES = 8 * 1024**3             # all CSVs inside a zip, uncompressed
+MAX_RATIO = 200                         # uncompressed / compressed, per member
+
+UNIT_COLUMNS = {  # staged CSV column -> units column
+    "practice_code": "practice_code",
+    "pcn_code": "pcn_code",
+    "sub_icb_location_code": "sub_icb_code",
+    "icb_code": "icb_code",
+    "region_code": "region_code",
+}
+
+
+_IN_MONTH = "t.unit_id = o.unit_id AND t.date >= o.month AND t.date < o.month + INTERVAL 1 MONTH"
+_DELETE_OVERLAP = {  # family -> statement removing superseded rows listed in overlap_df
+    "workbook": "DELETE FROM workbook_month t USING overlap_df o WHERE t.unit_id = o.unit_id AND t.month = o.month",
+    "by_day_time": f"DELETE FROM calls_by_band t USING overlap_df o WHERE {_IN_MONTH}",
+    "durations": f"DELETE FROM calls_by_bucket t USING overlap_df o WHERE t.family = 'durations' AND {_IN_MONTH}",
+    "answered_wait": f"DELETE FROM calls_by_bucket t USING overlap_df o WHERE t.family = 'answered_wait' AND {_IN_MONTH}",
+}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _month_label(d: dt.date) -> str:
+    return f"{d:%Y-%m}"
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None, temp_dir: str | Path | None = None):
+        self.path = str(path) if path else ":memory:"
+        self.con = duckdb.connect(self.path)
+        self.temp_dir = Path(temp_dir) if temp_dir else None
+        self.reports: list[LoadReport] = []
+        self.con.execute(SCHEMA.read_text(encoding="utf-8"))
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS coverage (family VARCHAR, month DATE, unit_id INTEGER, "
+            "source_id INTEGER, PRIMARY KEY (family, month, unit_id))"
+        )
+        self.con.execute(STAGING.read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------------ queries
+    def query(self, name: str, **params) -> pd.DataFrame:
+        return queries.run(self.con, name, **params)
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ------------------------------------------------------------------ loading
+    def load_many(self, paths, names=None) -> list[LoadReport]:
+        names = names or [None] * len(paths)
+        return [self.load(p, n) for p, n in zip(paths, names)]
+
+    def load(self, path: str | Path, name: str | None = None) -> LoadReport:
+        """Load one file of any supported kind; never raises for a bad file."""
+        path = Path(path)
+        report = LoadReport(file_name=name or path.name)
+        started = time.perf_counter()
+        try:
+            sha = _sha256(path)
+            seen = self.con.execute(
+                "SELECT file_name FROM sources WHERE sha256 = $sha AND status = 'loaded' LIMIT 1", {"sha": sha}
+            ).fetchall()
+            if seen:
+                report.status = "duplicate"
+                report.message = f"the same content was already loaded (as '{seen[0][0]}'); nothing changed"
+                return report
+            detected = detect(path)
+            report.kind = detected.kind
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                source_id = self.con.execute("SELECT nextval('source_seq')").fetchall()[0][0]
+                report.source_id = source_id
+                self._load_detected(path, detected, source_id, report)
+                report.status = "loaded"
+                report.rows_rejected = self.con.execute(
+                    "SELECT count(*) FROM rejects WHERE source_id = $s", {"s": source_id}
+                ).fetchall()[0][0]
+                report.rejects = (
+                    self.con.execute(
+                        "SELECT location, row_number, column_name AS column, reason, raw FROM rejects "
+                        "WHERE source_id = $s ORDER BY location, row_number LIMIT $n",
+                        {"s": source_id, "n": MAX_REJECTS_IN_REPORT},
+                    )
+                    .df()
+                    .to_dict("records")
+                )
+                report.seconds = round(time.perf_counter() - started, 3)
+                self.con.execute(
+                    "INSERT INTO sources VALUES ($id, $sha, $name, $kind, 'loaded', $msg, now(), $report)",
+                    {
+                        "id": source_id, "sha": sha, "name": report.file_name, "kind": report.kind,
+                        "msg": report.message, "report": json.dumps(report.as_dict(), default=str),
+                    },
+                )
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        except FileProblem as exc:
+            report.status = "failed"
+            report.message = f"'{report.file_name}' {exc}"
+        except (duckdb.Error, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            report.status = "failed"
+            report.message = (
+                f"'{report.file_name}' could not be loaded: {str(exc).splitlines()[0]}. "
+                "Nothing from it was kept."
+            )
+        finally:
+            report.seconds = round(time.perf_counter() - started, 3)
+            self.reports.append(report)
+        return report
+
+    def _load_detected(self, path: Path, detected: Detected, source_id: int, report: LoadReport) -> None:
+        kind = detected.kind
+        if kind == "summary_workbook":
+            self._load_workbook(path, source_id, report)
+        elif kind in csv_long.FAMILY_COLUMNS:
+            self._load_long_csvs([(path.name, path, detected.shape)], source_id, report)
+        elif kind == "csv_zip":
+            self._load_zip(path, detected, source_id, report)
+        elif kind == "list_size":
+            reference.load_list_sizes(self.con, path, detected.shape, source_id, report)
+        elif kind == "practice_map":
+            reference.load_practice_map(self.con, path, detected.shape, source_id, report)
+        elif kind == "epcn":
+            reference.load_epcn(self.con, path, source_id, report)
+        else:  # pragma: no cover - detect() only returns the kinds above
+            raise FileProblem(f"is of a kind the store cannot load ({kind})")
+
+    # ------------------------------------------------------------------ units and names
+    def _intern_units(self, view: str) -> None:
+        """Add any new unit tuples found in `view` (columns as in `units`)."""
+        self.con.execute(
+            f"""
+            INSERT INTO units
+            SELECT nextval('unit_seq'), practice_code, pcn_code, sub_icb_code, icb_code, region_code
+            FROM (SELECT DISTINCT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM {view}) n
+            WHERE NOT EXISTS (
+                SELECT 1 FROM units u WHERE u.practice_code = n.practice_code AND u.pcn_code = n.pcn_code
+                AND u.sub_icb_code = n.sub_icb_code AND u.icb_code = n.icb_code AND u.region_code = n.region_code)
+            """
+        )
+
+    def _replace_overlaps(self, family: str, new_cov: str, source_id: int, report: LoadReport) -> None:
+        """Remove earlier rows of `family` for the unit-months the new file covers, and say so."""
+        overlap = self.con.execute(
+            f"""
+            SELECT c.month, c.unit_id, c.source_id, s.file_name
+            FROM coverage c JOIN {new_cov} n USING (month, unit_id)
+            JOIN sources s ON s.source_id = c.source_id
+            WHERE c.family = $family
+            """,
+            {"family": family},
+        ).df()
+        if overlap.empty:
+            return
+        self.con.register("overlap_df", overlap)
+        self.con.execute(_DELETE_OVERLAP[family])
+        self.con.execute(
+            "DELETE FROM coverage c USING overlap_df o WHERE c.family = $family AND c.month = o.month "
+            "AND c.unit_id = o.unit_id",
+            {"family": family},
+        )
+        self.con.unregister("overlap_df")
+        for (month, file_name), grp in overlap.groupby(["month", "file_name"]):
+            report.overlaps.append(
+                f"{pd.Timestamp(month):%B %Y}: {len(grp)} practice-months were already loaded from "
+                f"'{file_name}'; this file's figures replace them (the later file wins)"
+            )
+
+    def _name(self, level: str, frame: pd.DataFrame, code: str, name: str, source_id: int) -> None:
+        names = frame[[code, name]].rename(columns={code: "code", name: "name"})
+        names = names[(names["code"] != "") & (names["name"] != "")].drop_duplicates("code")
+        if names.empty:
+            return
+        self.con.register("names_df", names)
+        self.con.execute(
+            "INSERT OR REPLACE INTO org_names SELECT $level, code, name, $s FROM names_df",
+            {"level": level, "s": source_id},
+        )
+        self.con.unregister("names_df")
+
+    # ------------------------------------------------------------------ workbook
+    def _load_workbook(self, path: Path, source_id: int, report: LoadReport) -> None:
+        data = read_workbook(path)
+        pm = data.practice_month
+        con = self.con
+        con.register("wb_df", pm)
+        self._intern_units("wb_df")
+        for level in ("practice", "pcn", "sub_icb", "icb", "region"):
+            self._name(level, pm[pm["practice_code"] != SHARED_ACCOUNT] if level == "practice" else pm,
+                       f"{level}_code", f"{level}_name", source_id)
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE wb_units AS
+               SELECT w.*, u.unit_id FROM wb_df w JOIN units u USING (practice_code, pcn_code, sub_icb_code,
+               icb_code, region_code)"""
+        )
+        con.unregister("wb_df")
+        con.execute("CREATE OR REPLACE TEMP TABLE wb_cov AS SELECT DISTINCT month, unit_id FROM wb_units")
+        self._replace_overlaps("workbook", "wb_cov", source_id, report)
+        sums = ", ".join(f"sum({f}) AS {f}" for f in COUNT_FIELDS)
+        con.execute(
+            f"""INSERT INTO workbook_month
+                SELECT month, unit_id, {sums}, $s FROM wb_units GROUP BY month, unit_id""",
+            {"s": source_id},
+        )
+        con.execute("INSERT INTO coverage SELECT 'workbook', month, unit_id, $s FROM wb_cov", {"s": source_id})
+        if not data.national_month.empty:
+            con.register("t1_df", data.national_month)
+            con.execute("INSERT OR REPLACE INTO national_month SELECT month, measure, value, $s FROM t1_df",
+                        {"s": source_id})
+            con.unregister("t1_df")
+        if not data.national_by_band.empty:
+            con.register("t2_df", data.national_by_band)
+            con.execute("DELETE FROM national_by_band WHERE date IN (SELECT DISTINCT date FROM t2_df)")
+            con.execute("INSERT INTO national_by_band SELECT date, band, value, $s FROM t2_df", {"s": source_id})
+            con.unregister("t2_df")
+        if data.rejects:
+            rej = pd.DataFrame([r.as_dict() for r in data.rejects])
+            con.register("rej_df", rej)
+            con.execute("INSERT INTO rejects SELECT $s, location, row_number, column, reason, raw FROM rej_df",
+                        {"s": source_id})
+            con.unregister("rej_df")
+        # Reconcile what was loaded against each table's national Total row.
+        for sheet, totals in data.totals.items():
+            for field, expected in totals.items():
+                actual = float(pm[field].sum()) if field in pm else 0.0
+                report.reconciliation.append(
+                    {"check": f"{sheet} national Total row, {field.replace('_', ' ')}",
+                     "expected": float(expected), "actual": actual, "ok": actual == float(expected)}
+                )
+        self._record_reconciliation(source_id, report)
+        report.months = [_month_label(data.month)]
+        report.rows_read = data.rows_read
+        report.rows_loaded = data.rows_read - len(data.rejects)
+        named = pm[pm["practice_code"] != SHARED_ACCOUNT]
+        report.practices = int(named["practice_code"].nunique())
+        report.pcns = int(sum(is_real_pcn(c) for c in pm["pcn_code"].unique()))
+        shared = pm[pm["practice_code"] == SHARED_ACCOUNT]
+        if not shared.empty:
+            report.notes.append(
+                f"{len(shared)} shared phone accounts ('Unassigned', {int(shared['inbound'].sum()):,} inbound "
+                "calls) are kept and reported separately; they count in a PCN only where published with a PCN code"
+            )
+        con.execute("DROP TABLE wb_units; DROP TABLE wb_cov")
+
+    def _record_reconciliation(self, source_id: int, report: LoadReport) -> None:
+        if report.reconciliation:
+            frame = pd.DataFrame(report.reconciliation)
+            self.con.register("rec_df", frame)
+            self.con.execute(
+                "INSERT INTO reconciliation SELECT $s, \"check\", expected, actual, ok FROM rec_df", {"s": source_id}
+            )
+            self.con.unregister("rec_df")
+
+    # ------------------------------------------------------------------ CSV families
+    def _load_zip(self, path: Path, detected: Detected, source_id: int, report: LoadReport) -> None:
+        with tempfile.TemporaryDirectory(dir=self.temp_dir) as tmp, zipfile.ZipFile(path) as zf:
+            members, total = [], 0
+            infos = {i.filename: i for i in zf.infolist()}
+            for name, shape in detected.members:
+                info = infos[name]
+                ratio = info.file_size / max(info.compress_size, 1)
+                total += info.file_size
+                if info.file_size > MAX_MEMBER_BYTES or total > MAX_ZIP_BYTES or ratio > MAX_RATIO:
+                    raise FileProblem(
+                        f"holds '{name}', which would expand to {info.file_size / 1e6:,.0f} MB "
+                        f"({ratio:,.0f} times its compressed size); the limits are "
+                        f"{MAX_MEMBER_BYTES / 1e9:.0f} GB per CSV, {MAX_ZIP_BYTES / 1e9:.0f} GB per zip and "
+                        f"a ratio of {MAX_RATIO}"
+                    )
+                target = Path(tmp) / f"member_{len(members)}.csv"
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    copied = 0
+                    while block := src.read(1 << 20):
+                        copied += len(block)
+                        if copied > MAX_MEMBER_BYTES:   # the header may understate the size
+                            raise FileProblem(f"holds '{name}', which expands past the {MAX_MEMBER_BYTES / 1e9:.0f} GB limit")
+                        dst.write(block)
+                members.append((name, target, shape))
+            kinds = {shape.kind for _, _, shape in members}
+            report.kind = kinds.pop() if len(kinds) == 1 else "csv_zip"
+            for skipped in detected.skipped:
+                report.notes.append(f"zip member {skipped} was not read (not a CSV of a known layout)")
+            self._load_long_csvs(members, source_id, report)
+
+    def _load_long_csvs(self, members: list[tuple[str, Path, CsvShape]], source_id: int,
+                        report: LoadReport) -> None:
+        con = self.con
+        months: set[dt.date] = set()
+        for name, member_path, shape in members:
+            if shape.kind not in csv_long.FAMILY_COLUMNS:
+                raise FileProblem(f"holds '{name}', a {shape.kind} file; zips should hold practice-level CSVs only")
+            try:
+                staged = csv_long.stage(con, str(member_path), shape, shape.kind, "stg")
+            except FileProblem as exc:
+                raise FileProblem(f"member '{name}' {exc}" if name != member_path.name or len(members) > 1
+                                  else str(exc)) from exc
+            report.rows_read += staged.rows_read
+            months.add(staged.month)
+            family = {"by_day_time": "by_day_time"}.get(shape.kind) or csv_long.BUCKET_FAMILY[shape.kind]
+            con.execute(
+                """CREATE OR REPLACE TEMP VIEW stg_units AS
+                   SELECT practice_code, pcn_code, sub_icb_location_code AS sub_icb_code, icb_code, region_code
+                   FROM stg WHERE problem IS NULL"""
+            )
+            self._intern_units("stg_units")
+            con.execute(
+                """CREATE OR REPLACE TEMP TABLE stg_ok AS
+                   SELECT s.*, u.unit_id FROM stg s JOIN units u
+                   ON u.practice_code = s.practice_code AND u.pcn_code = s.pcn_code
+                   AND u.sub_icb_code = s.sub_icb_location_code AND u.icb_code = s.icb_code
+                   AND u.region_code = s.region_code
+                   WHERE s.problem IS NULL"""
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE stg_cov AS SELECT DISTINCT date_trunc('month', day)::DATE AS month, "
+                "unit_id FROM stg_ok"
+            )
+            # Rows of another region's CSV in the same zip are new units, not overlaps; rows this
+            # same file already loaded (a member repeated) count as overlaps too.
+            self._replace_overlaps(family, "stg_cov", source_id, report)
+            if family == "by_day_time":
+                con.execute(
+                    "INSERT INTO calls_by_band SELECT day, unit_id, ind, band, num::INTEGER, $s FROM stg_ok",
+                    {"s": source_id},
+                )
+            else:
+                con.execute(
+                    """INSERT INTO calls_by_bucket
+                       SELECT day, unit_id, $family, ind, bucket, lo, hi, wait_band, core, num::INTEGER, $s
+                       FROM stg_ok""",
+                    {"s": source_id, "family": family},
+                )
+            con.execute(
+                "INSERT INTO coverage SELECT $family, month, unit_id, $s FROM stg_cov",
+                {"family": family, "s": source_id},
+            )
+            con.execute(
+                """INSERT INTO rejects
+                   SELECT $s, $loc, row_number, problem_column, problem,
+                          CASE problem_column WHEN 'Date' THEN date WHEN 'Indicator' THEN indicator
+                               WHEN 'Value' THEN value WHEN 'PRACTICE_CODE' THEN practice_code
+                               WHEN 'PCN_CODE' THEN pcn_code ELSE detail_raw END
+                   FROM stg WHERE problem IS NOT NULL""",
+                {"s": source_id, "loc": name},
+            )
+            report.rows_loaded += con.execute("SELECT count(*) FROM stg_ok").fetchall()[0][0]
+            con.execute("DROP VIEW stg_units; DROP TABLE stg_ok; DROP TABLE stg_cov; DROP TABLE stg")
+        self._refresh_daily_month(sorted(months))
+        self._reconcile_daily(sorted(months), report)
+        self._record_reconciliation(source_id, report)
+        report.months = [_month_label(m) for m in sorted(months)]
+        stats = con.execute(
+            """SELECT count(DISTINCT u.practice_code) FILTER (WHERE u.practice_code <> $shared),
+                      count(DISTINCT u.pcn_code) FILTER (WHERE regexp_full_match(u.pcn_code, 'U\\d{5}'))
+               FROM coverage c JOIN units u USING (unit_id) WHERE c.source_id = $s""",
+            {"s": source_id, "shared": SHARED_ACCOUNT},
+        ).fetchall()[0]
+        report.practices, report.pcns = int(stats[0]), int(stats[1])
+
+    def _refresh_daily_month(self, months: list[dt.date]) -> None:
+        """Re-aggregate the daily tables into `daily_month` for the months just touched."""
+        if not months:
+            return
+        params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
+        self.con.execute("DELETE FROM daily_month WHERE month >= $start AND month < $end", params)
+        self.con.execute(queries.sql("refresh_daily_month"), params)
+
+    def _reconcile_daily(self, months: list[dt.date], report: LoadReport) -> None:
+        """By Day and Time and By Durations must sum to the same all-indicator total each month."""
+        for month in months:
+            row = self.con.execute(
+                """
+                WITH both AS (
+                    SELECT unit_id FROM coverage WHERE month = $m AND family = 'by_day_time'
+                    INTERSECT SELECT unit_id FROM coverage WHERE month = $m AND family = 'durations')
+                SELECT (SELECT count(*) FROM both),
+                       (SELECT sum(value) FROM calls_by_band WHERE date_trunc('month', date) = $m
+                        AND unit_id IN (SELECT unit_id FROM both)),
+                       (SELECT sum(value) FROM calls_by_bucket WHERE family = 'durations'
+                        AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM both))
+                """,
+                {"m": month},
+            ).fetchall()[0]
+            if row[0]:
+                report.reconciliation.append({
+                    "check": f"{month:%B %Y}: By Day and Time total equals By Durations total "
+                             f"(all indicators, {row[0]:,} practices and shared accounts in both)",
+                    "expected": float(row[1] or 0), "actual": float(row[2] or 0),
+                    "ok": (row[1] or 0) == (row[2] or 0),
+                })
+
+
+def copy_upload(data: bytes, directory: Path, name: str) -> Path:
+    """Write uploaded bytes to a file in the session's own directory (name made safe)."""
+    safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in Path(name).name)[:120] or "upload"
+    target = directory / safe
+    n = 1
+    while target.exists():
+        target = directory / f"{n}_{safe}"
+        n += 1
+    target.write_bytes(data)
+    return target
+
