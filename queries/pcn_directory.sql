@@ -1,14 +1,16 @@
--- Returns: every PCN with data loaded, for the PCN picker: code, name, ICB, months with data,
--- and how many member practices report in the latest month (of how many members, where a
--- membership file is loaded).
--- Grain: PCN. Params: none.
+-- Returns: every PCN with data loaded, for the PCN picker: code, name, ICB, first and last month
+-- with data, practices reporting in the latest month and member practices (where a membership
+-- file is loaded).
+-- Grain: PCN. Params: none. Ordered by name, never by a metric.
 WITH months AS (
     SELECT area_code AS pcn_code, min(month) AS first_month, max(month) AS last_month,
            arg_max(practices_reporting, month) AS practices_reporting
-    FROM area_month WHERE level = 'pcn' GROUP BY area_code
+    FROM area_metrics(DATE '1900-01-01', DATE '9999-12-01', true)
+    WHERE level = 'pcn' GROUP BY area_code
 ),
 icb AS (
-    SELECT pcn_code, mode(icb_code) AS icb_code FROM units WHERE regexp_full_match(pcn_code, 'U\d{5}') GROUP BY pcn_code
+    SELECT pcn_code, mode(icb_code) AS icb_code
+    FROM units WHERE regexp_full_match(pcn_code, 'U\d{5}') AND icb_code <> 'Unmapped' GROUP BY pcn_code
 ),
 members AS (
     SELECT pcn_code, count(DISTINCT practice_code) AS members

@@ -142,3 +142,9 @@ CREATE TABLE IF NOT EXISTS reconciliation (
     actual    DOUBLE,
     ok        BOOLEAN NOT NULL
 );
+
+-- Bank holidays in England (filled from telephony.calendar when a database is opened).
+CREATE TABLE IF NOT EXISTS bank_holidays (
+    date DATE PRIMARY KEY,
+    name VARCHAR NOT NULL
+);

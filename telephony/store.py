@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from telephony import queries
+from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
 from telephony.readers import csv_long, reference
@@ -73,16 +74,25 @@ def _month_label(d: dt.date) -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path | None = None, temp_dir: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, temp_dir: str | Path | None = None,
+                 snapshot: str | Path | None = None):
+        """Open (or create) a store. `snapshot`: a database file to copy into this one first (the
+        copy is independent: nothing written here reaches the snapshot)."""
         self.path = str(path) if path else ":memory:"
         self.con = duckdb.connect(self.path)
         self.temp_dir = Path(temp_dir) if temp_dir else None
         self.reports: list[LoadReport] = []
+        if snapshot:
+            self.con.execute("ATTACH $p AS snapshot (READ_ONLY)", {"p": str(snapshot)})
+            self.con.execute("COPY FROM DATABASE snapshot TO memory")
+            self.con.execute("DETACH snapshot")
         self.con.execute(SCHEMA.read_text(encoding="utf-8"))
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS coverage (family VARCHAR, month DATE, unit_id INTEGER, "
             "source_id INTEGER, PRIMARY KEY (family, month, unit_id))"
         )
+        self.con.execute("DELETE FROM bank_holidays")
+        self.con.executemany("INSERT INTO bank_holidays VALUES (?, ?)", list(BANK_HOLIDAYS_ENGLAND.items()))
         self.con.execute(STAGING.read_text(encoding="utf-8"))
 
     # ------------------------------------------------------------------ queries
@@ -419,14 +429,14 @@ class Store:
         for month in months:
             row = self.con.execute(
                 """
-                WITH both AS (
+                WITH common AS (
                     SELECT unit_id FROM coverage WHERE month = $m AND family = 'by_day_time'
                     INTERSECT SELECT unit_id FROM coverage WHERE month = $m AND family = 'durations')
-                SELECT (SELECT count(*) FROM both),
+                SELECT (SELECT count(*) FROM common),
                        (SELECT sum(value) FROM calls_by_band WHERE date_trunc('month', date) = $m
-                        AND unit_id IN (SELECT unit_id FROM both)),
+                        AND unit_id IN (SELECT unit_id FROM common)),
                        (SELECT sum(value) FROM calls_by_bucket WHERE family = 'durations'
-                        AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM both))
+                        AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM common))
                 """,
                 {"m": month},
             ).fetchall()[0]

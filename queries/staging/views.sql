@@ -44,47 +44,66 @@ SELECT 'icb', icb_code, * FROM stg_unit_month WHERE icb_code <> 'Unmapped'
 UNION ALL
 SELECT 'england', 'E92000001', * FROM stg_unit_month;
 
--- The metric definitions (one row per area x month). Counts are sums; shares are recomputed
--- from counts, never taken from the files' rounded percentages.
+-- The metric definitions, once. area_metrics(start, end, per_month) returns one row per area
+-- and month (per_month = true) or per area for the whole period (false, month = start).
+-- Counts are sums; shares are recomputed from counts, never taken from the files' rounded
+-- percentages. A share is NULL where its denominator is 0 (e.g. callbacks made / requested
+-- where no callbacks were requested: "not used", not "perfect").
 CREATE OR REPLACE MACRO metric_share(part, whole) AS
     CASE WHEN whole > 0 THEN part::DOUBLE / whole END;
 
-CREATE OR REPLACE VIEW area_month AS
-SELECT level, area_code, month,
-       count(DISTINCT practice_code) FILTER (WHERE NOT is_shared AND inbound IS NOT NULL) AS practices_reporting,
-       sum(inbound) AS inbound,
-       sum(answered) AS answered,
-       sum(ivr) AS ended_in_ivr,
-       sum(callback_requested) AS callback_requested,
-       sum(callback_made) AS callback_made,
-       sum(missed) AS missed,
-       sum(inbound) FILTER (WHERE is_shared) AS shared_account_inbound,
-       -- rate: calls at named practices with a known list size, per 1,000 of their patients
-       sum(inbound) FILTER (WHERE NOT is_shared AND patients > 0) AS rate_inbound,
-       sum(patients) FILTER (WHERE NOT is_shared AND patients > 0 AND inbound IS NOT NULL) AS patients,
-       sum(answered_wait_0) AS answered_wait_0, sum(answered_wait_1) AS answered_wait_1,
-       sum(answered_wait_2) AS answered_wait_2, sum(answered_wait_3) AS answered_wait_3,
-       sum(answered_duration_0) AS answered_duration_0, sum(answered_duration_1) AS answered_duration_1,
-       sum(answered_duration_2) AS answered_duration_2, sum(answered_duration_3) AS answered_duration_3,
-       sum(missed_wait_0) AS missed_wait_0, sum(missed_wait_1) AS missed_wait_1,
-       sum(missed_wait_2) AS missed_wait_2, sum(missed_wait_3) AS missed_wait_3,
-       -- answered-wait bands exist for these answered calls (the denominator of "within 2 minutes")
-       sum(answered) FILTER (WHERE answered_wait_0 IS NOT NULL) AS answered_with_waits,
-       count(*) FILTER (WHERE answered + ivr + callback_requested + missed <> inbound) AS units_unbalanced,
-       count(*) FILTER (WHERE callback_requested = 0) AS units_without_callbacks
-FROM area_unit_month
-GROUP BY level, area_code, month;
-
-CREATE OR REPLACE VIEW area_month_metrics AS
+CREATE OR REPLACE MACRO area_metrics(start_month, end_month, per_month) AS TABLE
+WITH counts AS (
+    SELECT level, area_code,
+           CASE WHEN per_month THEN month ELSE start_month::DATE END AS month,
+           count(DISTINCT month) AS months,
+           count(DISTINCT practice_code) FILTER (WHERE NOT is_shared AND inbound IS NOT NULL) AS practices_reporting,
+           sum(inbound) AS inbound,
+           sum(answered) AS answered,
+           sum(ivr) AS ended_in_ivr,
+           sum(callback_requested) AS callback_requested,
+           sum(callback_made) AS callback_made,
+           sum(missed) AS missed,
+           coalesce(sum(inbound) FILTER (WHERE is_shared), 0) AS shared_account_inbound,
+           -- rate: calls at named practices with a known list size, per 1,000 of their patients
+           sum(inbound) FILTER (WHERE NOT is_shared AND patients > 0) AS rate_inbound,
+           sum(patients) FILTER (WHERE NOT is_shared AND patients > 0 AND inbound IS NOT NULL) AS patients,
+           sum(answered_wait_0) AS answered_wait_0, sum(answered_wait_1) AS answered_wait_1,
+           sum(answered_wait_2) AS answered_wait_2, sum(answered_wait_3) AS answered_wait_3,
+           sum(answered_duration_0) AS answered_duration_0, sum(answered_duration_1) AS answered_duration_1,
+           sum(answered_duration_2) AS answered_duration_2, sum(answered_duration_3) AS answered_duration_3,
+           sum(missed_wait_0) AS missed_wait_0, sum(missed_wait_1) AS missed_wait_1,
+           sum(missed_wait_2) AS missed_wait_2, sum(missed_wait_3) AS missed_wait_3,
+           -- answered calls whose wait bands are known: the denominator of "within 2 minutes"
+           sum(answered) FILTER (WHERE answered_wait_0 IS NOT NULL) AS answered_with_waits,
+           sum(answered) FILTER (WHERE answered_duration_0 IS NOT NULL) AS answered_with_durations,
+           sum(missed) FILTER (WHERE missed_wait_0 IS NOT NULL) AS missed_with_waits,
+           count(*) FILTER (WHERE answered + ivr + callback_requested + missed <> inbound) AS units_unbalanced,
+           count(*) FILTER (WHERE callback_requested = 0) AS units_without_callbacks
+    FROM area_unit_month
+    WHERE month BETWEEN start_month AND end_month
+    GROUP BY ALL
+)
 SELECT *,
        metric_share(answered, inbound) AS answered_share,
        metric_share(ended_in_ivr, inbound) AS ivr_share,
        metric_share(callback_requested, inbound) AS callback_requested_share,
        metric_share(missed, inbound) AS missed_share,
        metric_share(callback_made, callback_requested) AS callback_made_ratio,
-       metric_share(answered_wait_0 + answered_wait_1, answered_with_waits) AS answered_within_2min_share,
        answered_wait_0 + answered_wait_1 AS answered_within_2min,
+       metric_share(answered_wait_0 + answered_wait_1, answered_with_waits) AS answered_within_2min_share,
        inbound - (answered + ended_in_ivr + callback_requested + missed) AS balance_gap,
        metric_share(inbound - (answered + ended_in_ivr + callback_requested + missed), inbound) AS balance_gap_share,
+       metric_share(shared_account_inbound, inbound) AS shared_account_share,
        CASE WHEN patients > 0 THEN 1000.0 * rate_inbound / patients END AS calls_per_1000
-FROM area_month;
+FROM counts;
+
+-- area_unit_day_band (grain: area x unit x date x time band): the daily CSV detail with each
+-- unit placed in its areas, as area_unit_month does for months.
+CREATE OR REPLACE VIEW area_band AS
+SELECT 'pcn' AS level, u.pcn_code AS area_code, b.* FROM calls_by_band b JOIN units u USING (unit_id)
+WHERE regexp_full_match(u.pcn_code, 'U\d{5}')
+UNION ALL
+SELECT 'icb', u.icb_code, b.* FROM calls_by_band b JOIN units u USING (unit_id) WHERE u.icb_code <> 'Unmapped'
+UNION ALL
+SELECT 'england', 'E92000001', b.* FROM calls_by_band b;

@@ -1,0 +1,87 @@
+"""Overview: the PCN's headline figures for the period, with its ICB and England beside them."""
+
+import pandas as pd
+import streamlit as st
+
+from telephony import charts
+from ui import current, render
+from ui.render import fmt_count, fmt_share
+
+sel = current()
+render.page_header(sel, "Overview", "What happened to calls to the PCN's practices over the period.")
+if not render.need_pcn(sel):
+    st.stop()
+
+areas = sel.store.query("area_period_metrics", pcn=sel.pcn, icb=sel.icb or "", start=sel.start, end=sel.end)
+pcn = areas[areas["level"] == "pcn"].iloc[0]
+months = int(pcn["months"])
+
+render.text(sel, f"### {fmt_share(pcn['answered_share'], 0)} of calls to {sel.pcn_name} were answered "
+                 f"and {fmt_share(pcn['missed_share'], 0)} were missed")
+st.caption(sel.subtitle(f"{fmt_count(pcn['inbound'])} inbound calls over {months} month(s)"))
+
+row1 = st.columns(4)
+row1[0].metric("Inbound calls", fmt_count(pcn["inbound"]),
+               help="CBT001: all external inbound calls, including shared-account calls published under this PCN.")
+rate = pcn["calls_per_1000"]
+row1[1].metric("Calls per 1,000 patients a month", "–" if pd.isna(rate) else f"{rate:,.0f}",
+               help="Calls at named practices with a known list size, per 1,000 of their registered patients, "
+                    "per month (list dated the 1st of each month). Needs a list-size file.")
+row1[2].metric("Answered", fmt_share(pcn["answered_share"]), help=f"{fmt_count(pcn['answered'])} calls (CBT003/CBT007)")
+row1[3].metric("Ended in the automated menu (IVR)", fmt_share(pcn["ivr_share"]),
+               help=f"{fmt_count(pcn['ended_in_ivr'])} calls (CBT002): signposted, diverted or dealt with by the menu")
+row2 = st.columns(4)
+row2[0].metric("Callback requested", fmt_share(pcn["callback_requested_share"]),
+               help=f"{fmt_count(pcn['callback_requested'])} calls (CBT005)")
+row2[1].metric("Missed (includes voicemail)", fmt_share(pcn["missed_share"]),
+               help=f"{fmt_count(pcn['missed'])} calls (CBT004)")
+row2[2].metric("Answered within 2 minutes", fmt_share(pcn["answered_within_2min_share"]),
+               help="Share of answered calls that waited 2 minutes or less (wait bands 0-60 and 61-120 s).")
+ratio = pcn["callback_made_ratio"]
+row2[3].metric("Callbacks made ÷ requested", "not used" if pcn["callback_requested"] == 0 else fmt_share(ratio),
+               help="CBT006 ÷ CBT005. Where no callbacks were requested the practice does not use the feature.")
+
+st.subheader("Beside the ICB and England")
+st.caption("Reference values for the same period, not a ranking. Systems are set up differently in every "
+           "practice, so differences need care.")
+labels = {"pcn": sel.pcn_label, "icb": sel.icb_name or "ICB", "england": "England"}
+measures = [("Inbound calls", "inbound", "count"), ("Calls per 1,000 patients a month", "calls_per_1000", "rate"),
+            ("Answered", "answered_share", "share"), ("Ended in IVR", "ivr_share", "share"),
+            ("Callback requested", "callback_requested_share", "share"), ("Missed", "missed_share", "share"),
+            ("Answered within 2 minutes", "answered_within_2min_share", "share"),
+            ("Callbacks made ÷ requested", "callback_made_ratio", "share"),
+            ("Shared-account calls (share of inbound)", "shared_account_share", "share")]
+table = pd.DataFrame({"Measure": [m[0] for m in measures]})
+for _, area in areas.iterrows():
+    values = []
+    for _, col, kind in measures:
+        v = area[col]
+        values.append(fmt_count(v) if kind == "count" else ("–" if pd.isna(v) else f"{v:,.0f}") if kind == "rate"
+                      else fmt_share(v))
+    table[labels[area["level"]]] = values
+render.table(sel, table, key="overview_reference", grain="area-comparison", row_key=["Measure"])
+
+st.subheader("Coverage")
+of = f" of {sel.members} member practices" if sel.members else ""
+shared = pcn["shared_account_inbound"]
+render.text(sel, f"- **{int(pcn['practices_reporting'])}{of}** practices reported calls in the period"
+                 + ("" if sel.members else " (upload the practice-to-PCN mapping file to see how many are members)")
+                 + f".\n- **{fmt_count(shared)}** calls ({fmt_share(pcn['shared_account_share'])}) came through "
+                 "shared phone accounts published under this PCN; they cannot be split between practices.")
+if pcn["balance_gap"] and not pd.isna(pcn["balance_gap"]):
+    st.info(f"The four outcomes do not add up to inbound calls: a gap of {fmt_count(pcn['balance_gap'])} calls "
+            f"({fmt_share(pcn['balance_gap_share'])}). NHS England publishes outcomes as supplied; the gap is "
+            "shown, never forced to balance. See the Outcomes page.")
+
+monthly = sel.store.query("area_month_metrics", **sel.area("pcn"))
+if len(monthly) > 1:
+    fig = charts.bars(charts.month_labels(monthly["month"]), list(monthly["inbound"]),
+                      f"Inbound calls ranged from {fmt_count(monthly['inbound'].min())} to "
+                      f"{fmt_count(monthly['inbound'].max())} a month",
+                      sel.subtitle("Inbound calls (CBT001) per month"), sel.source_line,
+                      y_title="Inbound calls", x_title="Month", text=[fmt_count(v) for v in monthly["inbound"]],
+                      large=sel.large, hover="%{x}: %{y:,} calls")
+    data = monthly[["month", "inbound", "practices_reporting", "shared_account_inbound"]].assign(
+        month=monthly["month"].dt.strftime("%Y-%m"))
+    render.chart(sel, fig, data, key="overview_inbound_by_month", grain="area-month", row_key=["month"],
+                 counts=["inbound", "shared_account_inbound"])

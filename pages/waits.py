@@ -1,0 +1,69 @@
+"""Waits: how long answered callers waited, how long missed callers waited before hanging up,
+and how long answered calls lasted."""
+
+import pandas as pd
+import streamlit as st
+
+from telephony import charts
+from telephony.formats import WAIT_BANDS
+from ui import current, render
+from ui.render import fmt_share
+
+sel = current()
+render.page_header(sel, "Waits", "Time to answer, time before a missed caller hung up, and call length.")
+if not render.need_pcn(sel):
+    st.stop()
+
+monthly = sel.store.query("area_month_metrics", **sel.area("pcn"))
+
+
+def band_sums(prefix: str) -> pd.Series:
+    return pd.Series([monthly[f"{prefix}_{i}"].sum(min_count=1) for i in range(4)], index=list(WAIT_BANDS))
+
+
+answered, missed, duration = band_sums("answered_wait"), band_sums("missed_wait"), band_sums("answered_duration")
+if answered.isna().all() and missed.isna().all():
+    st.info("Wait times need the Publication Summary workbook (Tables 4 and 5) or the practice-level "
+            "**Calls Answered Metric** and **By Durations** zips for these months.")
+    st.stop()
+
+within_2 = (answered.iloc[0] + answered.iloc[1]) / answered.sum() if answered.sum() else None
+gave_up_fast = missed.iloc[0] / missed.sum() if missed.sum() else None
+fig = charts.band_distributions(
+    {"Answered calls: time waited": answered.fillna(0), "Missed calls: time waited before hanging up": missed.fillna(0)},
+    f"{fmt_share(within_2, 0)} of answered calls waited 2 minutes or less; "
+    f"{fmt_share(gave_up_fast, 0)} of missed callers hung up within a minute",
+    sel.subtitle("Share of answered and of missed calls by time waited"), sel.source_line, large=sel.large)
+data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered_calls": answered.values,
+                     "missed_calls": missed.values})
+render.chart(sel, fig, data, key="waits_answered_vs_missed", grain="area-band", row_key=["band_seconds"],
+             counts=["answered_calls", "missed_calls"])
+
+if not duration.isna().all():
+    long_calls = duration.iloc[3] / duration.sum() if duration.sum() else None
+    fig = charts.band_distributions(
+        {"Answered calls: call length": duration.fillna(0)},
+        f"{fmt_share(long_calls, 0)} of answered calls lasted over 5 minutes",
+        sel.subtitle("Share of answered calls by call duration"), sel.source_line, large=sel.large)
+    data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered_calls": duration.values})
+    render.chart(sel, fig, data, key="waits_durations", grain="area-band", row_key=["band_seconds"],
+                 counts=["answered_calls"])
+
+if len(monthly) > 1:
+    trend = monthly.assign(
+        within_1=monthly["answered_wait_0"] / monthly["answered_with_waits"],
+        within_2=monthly["answered_within_2min_share"],
+        over_5=monthly["answered_wait_3"] / monthly["answered_with_waits"],
+    )
+    fig = charts.lines_by_month(
+        trend, {"within_1": "Answered within 1 minute", "within_2": "Answered within 2 minutes",
+                "over_5": "Answered after over 5 minutes"},
+        "Time to answer, month by month", sel.subtitle("Share of answered calls by time waited"),
+        sel.source_line, y_title="Share of answered calls", large=sel.large)
+    data = trend[["month", "answered_with_waits", "answered_wait_0", "answered_wait_1", "answered_wait_3",
+                  "within_1", "within_2", "over_5"]].assign(month=trend["month"].dt.strftime("%Y-%m"))
+    render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"],
+                 counts=["answered_with_waits", "answered_wait_0", "answered_wait_1", "answered_wait_3"])
+if sel.end and sel.start and sel.start.isoformat() < "2026-06-01" <= sel.end.isoformat():
+    st.caption("Wait times break in series in June 2026, when one supplier corrected its method: compare months "
+               "either side of it with care.")

@@ -1,0 +1,20 @@
+"""Streamlit-side helpers: session data, sidebar, gated rendering. The domain lives in telephony/."""
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from ui.selection import Selection
+
+
+def current() -> Selection:
+    """The sidebar's selection for this run.
+
+    Normally app.py builds the sidebar before the page runs. Streamlit runs a page file on its own
+    (its legacy `pages/` mode) when a deep link is the first request after the server starts, and
+    AppTest does so on every rerun; the page then builds the sidebar itself.
+    """
+    if PagesManager.uses_pages_directory:
+        from ui import sidebar
+
+        st.session_state["selection"] = sidebar.build()
+    return st.session_state["selection"]

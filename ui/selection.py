@@ -1,0 +1,60 @@
+"""What the user has chosen in the sidebar; every page reads it and nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from telephony.charts import SAMPLE_SOURCE, SOURCE
+from telephony.gate import Gate, Policy
+from telephony.store import Store
+
+
+@dataclass
+class Selection:
+    source: str                       # 'sample' or 'uploads'
+    uploads: list[str]                # names of the uploaded files loaded
+    store: Store
+    gate: Gate
+    policy: Policy
+    pcn: str | None = None
+    pcn_name: str = ""
+    icb: str | None = None
+    icb_name: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    practices_reporting: int = 0
+    members: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_sample(self) -> bool:
+        return self.source == "sample"
+
+    @property
+    def large(self) -> bool:
+        return self.policy.shared_screen
+
+    @property
+    def pcn_label(self) -> str:
+        return f"{self.pcn_name} ({self.pcn})"
+
+    @property
+    def period_label(self) -> str:
+        if self.start is None:
+            return ""
+        if self.start == self.end:
+            return f"{self.start:%B %Y}"
+        return f"{self.start:%b %Y} to {self.end:%b %Y}"
+
+    @property
+    def source_line(self) -> str:
+        return SAMPLE_SOURCE if self.is_sample else SOURCE
+
+    def subtitle(self, measure: str, where: str | None = None) -> str:
+        return f"{measure} · {where or self.pcn_label} · {self.period_label}"
+
+    def area(self, level: str = "pcn") -> dict:
+        """Query params for one area over the period."""
+        code = {"pcn": self.pcn, "icb": self.icb, "england": "E92000001"}[level]
+        return {"level": level, "code": code, "start": self.start, "end": self.end}

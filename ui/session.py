@@ -1,0 +1,118 @@
+"""Per-browser-session data: the sample store, the uploads store and the session's temp folder.
+
+Held in `st.session_state` only (never `st.cache_resource`, never a module global), so one
+session's uploads cannot be seen from another. The temp folder is removed when the session's
+state is dropped (the session ended) or when the user clears their uploads.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from telephony.gate import Gate, Identifiers, Policy
+from telephony.report import LoadReport
+from telephony.store import Store, copy_upload
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "sample"
+SAMPLE = "sample"
+UPLOADS = "uploads"
+MAX_UPLOAD_MB = 1024   # also set as server.maxUploadSize in .streamlit/config.toml
+
+
+@st.cache_resource(show_spinner="Preparing the synthetic sample…")
+def _sample_snapshot() -> tuple[str, tuple[LoadReport, ...]]:
+    """Load the bundled synthetic sample once per server process into a database file that every
+    session copies. Safe to share across sessions: it holds only the committed synthetic files,
+    never anything a user uploaded."""
+    folder = Path(tempfile.mkdtemp(prefix="cbt-sample-"))
+    store = Store(folder / "sample.duckdb")
+    reports = tuple(store.load_many(sample_files()))
+    store.close()
+    return str(folder / "sample.duckdb"), reports
+
+
+def sample_files() -> list[Path]:
+    if not SAMPLE_DIR.is_dir():
+        return []
+    return sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix.lower() in (".xlsx", ".zip", ".csv"))
+
+
+@dataclass
+class SessionData:
+    temp_dir: Path
+    sample: Store | None = None
+    uploads: Store | None = None
+    upload_ids: set[str] = field(default_factory=set)
+    upload_reports: list[LoadReport] = field(default_factory=list)
+    _identifiers: dict[str, tuple[int, Identifiers]] = field(default_factory=dict)
+
+    def sample_store(self) -> Store:
+        if self.sample is None:
+            path, reports = _sample_snapshot()
+            self.sample = Store(snapshot=path)
+            self.sample.reports = list(reports)
+        return self.sample
+
+    def uploads_store(self) -> Store:
+        if self.uploads is None:
+            (self.temp_dir / "db").mkdir(exist_ok=True)
+            self.uploads = Store(temp_dir=self.temp_dir)
+            self.uploads.con.execute("SET temp_directory = $d", {"d": str(self.temp_dir / "db")})
+        return self.uploads
+
+    def store(self, source: str) -> Store:
+        return self.uploads_store() if source == UPLOADS and self.uploads is not None else self.sample_store()
+
+    def loaded_uploads(self) -> list[LoadReport]:
+        return [r for r in self.upload_reports if r.status == "loaded"]
+
+    def add_upload(self, file_id: str, name: str, data: bytes) -> LoadReport | None:
+        """Load one uploaded file once; later reruns (page or PCN changes) never re-read it."""
+        if file_id in self.upload_ids:
+            return None
+        self.upload_ids.add(file_id)
+        folder = self.temp_dir / "uploads"
+        folder.mkdir(exist_ok=True)
+        path = copy_upload(data, folder, name)
+        report = self.uploads_store().load(path, name)
+        self.upload_reports.append(report)
+        path.unlink(missing_ok=True)   # the data now lives in the session's database
+        return report
+
+    def clear_uploads(self) -> None:
+        if self.uploads is not None:
+            self.uploads.close()
+        self.uploads = None
+        self.upload_reports = []
+        self._identifiers.pop(UPLOADS, None)
+        shutil.rmtree(self.temp_dir / "uploads", ignore_errors=True)
+        shutil.rmtree(self.temp_dir / "db", ignore_errors=True)
+
+    def gate(self, source: str, policy: Policy) -> Gate:
+        store = self.store(source)
+        version = len(store.reports)
+        cached = self._identifiers.get(source)
+        if cached is None or cached[0] != version:
+            cached = (version, Identifiers.from_store(store.con))
+            self._identifiers[source] = cached
+        return Gate(cached[1], policy)
+
+
+def _cleanup(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def session() -> SessionData:
+    if "session_data" not in st.session_state:
+        temp_dir = Path(tempfile.mkdtemp(prefix="cbt-session-"))
+        data = SessionData(temp_dir=temp_dir)
+        weakref.finalize(data, _cleanup, str(temp_dir))
+        st.session_state["session_data"] = data
+    return st.session_state["session_data"]

@@ -1,0 +1,138 @@
+"""The sidebar: data source and uploads, PCN, period and display mode. Returns the Selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from telephony.gate import Policy
+from ui.session import MAX_UPLOAD_MB, SAMPLE, UPLOADS, session
+from ui.selection import Selection
+
+SOURCE_LABELS = {SAMPLE: "Synthetic sample (not real data)", UPLOADS: "Your uploaded files"}
+
+
+def _process_uploads(files) -> int:
+    """Load newly uploaded files; return how many loaded. Already-seen files are not re-read."""
+    data = session()
+    loaded = 0
+    new = [f for f in files or [] if f.file_id not in data.upload_ids]
+    if not new:
+        return 0
+    progress = st.progress(0.0, text="Reading files…") if sum(f.size for f in new) > 5_000_000 else None
+    for i, f in enumerate(new, start=1):
+        if progress:
+            progress.progress((i - 1) / len(new), text=f"Reading {f.name} ({i} of {len(new)})…")
+        report = data.add_upload(f.file_id, f.name, f.getvalue())
+        if report is not None and report.status == "loaded":
+            loaded += 1
+    if progress:
+        progress.empty()
+    return loaded
+
+
+def choose(key: str, value) -> None:
+    """Set a sidebar choice from code (takes effect when its widget is next drawn)."""
+    st.session_state[f"chosen_{key}"] = value
+
+
+def _copy_choice(key: str) -> None:
+    st.session_state[f"chosen_{key}"] = st.session_state[key]
+
+
+def _seeded(key: str, default) -> dict:
+    """Widget arguments that keep a choice across pages. The choice lives in 'chosen_<key>';
+    the widget is re-seeded from it on every run and copies back on change, because Streamlit
+    drops a widget's own state when a page renders without it (its legacy pages mode)."""
+    st.session_state.setdefault(f"chosen_{key}", default)
+    st.session_state[key] = st.session_state[f"chosen_{key}"]
+    return {"key": key, "on_change": _copy_choice, "args": (key,)}
+
+
+def _month_label(m: dt.date) -> str:
+    return f"{m:%b %Y}"
+
+
+def build() -> Selection:
+    data = session()
+    params = st.query_params
+    st.sidebar.markdown("### Phone access data")
+    source = st.sidebar.radio("Data shown", [SAMPLE, UPLOADS], format_func=SOURCE_LABELS.get,
+                              **_seeded("data_source", SAMPLE))
+    files = st.sidebar.file_uploader(
+        "Add your files (.xlsx, .csv, .zip)", type=["xlsx", "csv", "zip"], accept_multiple_files=True,
+        key="uploads",
+        help=("Publication Summary workbooks, the practice-level CSV zips, list sizes and mapping "
+              f"files. Up to {MAX_UPLOAD_MB:,} MB each. Files stay on this computer and are "
+              "deleted when you close the tab."),
+    )
+    if _process_uploads(files) and source != UPLOADS:
+        # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
+        choose("data_source", UPLOADS)
+        st.rerun()
+    failed = [r for r in data.upload_reports if r.status == "failed"]
+    if failed:
+        st.sidebar.caption(f"⚠️ {len(failed)} file(s) could not be loaded; see the Data page.")
+
+    store = data.store(source)
+    uploads_empty = source == UPLOADS and not data.loaded_uploads()
+    directory = store.query("pcn_directory") if not uploads_empty else pd.DataFrame()
+
+    pcn = None
+    row = None
+    if not directory.empty:
+        codes = list(directory["pcn_code"])
+        by_code = directory.set_index("pcn_code")
+        if st.session_state.get("chosen_pcn") not in codes:
+            wanted = params.get("pcn")
+            if wanted in codes:
+                choose("pcn", wanted)
+            else:
+                several = directory[directory["practices_reporting"] >= 3]
+                choose("pcn", (several if not several.empty else directory)["pcn_code"].iloc[0])
+
+        def label(code: str) -> str:
+            r = by_code.loc[code]
+            of = f" of {int(r['members'])}" if pd.notna(r["members"]) else ""
+            return f"{r['pcn_name']} ({code}) · {int(r['practices_reporting'])}{of} practices reporting"
+
+        pcn = st.sidebar.selectbox("PCN (type to search by name or code)", codes, format_func=label,
+                                   **_seeded("pcn", codes[0]))
+        row = by_code.loc[pcn]
+
+    months: list[dt.date] = []
+    start = end = None
+    if row is not None:
+        months = [m.date() for m in pd.date_range(row["first_month"], row["last_month"], freq="MS")]
+        if len(months) > 1:
+            current = st.session_state.get("chosen_period")
+            if not (isinstance(current, (tuple, list)) and len(current) == 2 and set(current) <= set(months)):
+                choose("period", (months[0], months[-1]))
+            start, end = st.sidebar.select_slider("Period", options=months, format_func=_month_label,
+                                                  **_seeded("period", (months[0], months[-1])))
+        else:
+            start = end = months[0]
+            st.sidebar.caption(f"Period: {_month_label(start)} (the only month loaded)")
+
+    shared = st.sidebar.toggle("Shared screen (for meetings)",
+                               help="Large type, aggregated PCN views only, disclosure control on downloads. "
+                                    "Bookmark with ?mode=shared in the address.",
+                               **_seeded("shared_screen", params.get("mode") == "shared"))
+    if shared and params.get("mode") != "shared":
+        st.query_params["mode"] = "shared"
+    elif not shared and params.get("mode") == "shared":
+        del st.query_params["mode"]
+
+    policy = Policy(shared_screen=shared)
+    uploads = [r.file_name for r in data.loaded_uploads()]
+    return Selection(
+        source=source, uploads=uploads, store=store, gate=data.gate(source, policy), policy=policy,
+        pcn=pcn, pcn_name=str(row["pcn_name"]) if row is not None else "",
+        icb=str(row["icb_code"]) if row is not None and pd.notna(row["icb_code"]) else None,
+        icb_name=str(row["icb_name"]) if row is not None and pd.notna(row["icb_name"]) else "",
+        start=start, end=end,
+        practices_reporting=int(row["practices_reporting"]) if row is not None else 0,
+        members=int(row["members"]) if row is not None and pd.notna(row["members"]) else None,
+    )
