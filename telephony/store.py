@@ -345,14 +345,24 @@ class Store:
                         report: LoadReport) -> None:
         con = self.con
         months: set[dt.date] = set()
+        groups: dict[tuple, list[tuple[str, Path]]] = {}
+        shapes: dict[tuple, CsvShape] = {}
         for name, member_path, shape in members:
             if shape.kind not in csv_long.FAMILY_COLUMNS:
                 raise FileProblem(f"holds '{name}', a {shape.kind} file; zips should hold practice-level CSVs only")
+            group = (shape.kind, tuple(shape.header), shape.delimiter, shape.encoding)
+            groups.setdefault(group, []).append((name, member_path))
+            shapes[group] = shape
+        for group, files in groups.items():
+            shape = shapes[group]
             try:
-                staged = csv_long.stage(con, str(member_path), shape, shape.kind, "stg")
+                staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg")
             except FileProblem as exc:
-                raise FileProblem(f"member '{name}' {exc}" if name != member_path.name or len(members) > 1
-                                  else str(exc)) from exc
+                in_zip = any(n != p.name for n, p in files)
+                if not in_zip:
+                    raise
+                names = ", ".join(f"'{n}'" for n, _ in files)
+                raise FileProblem(f"holds {names}, which {exc}") from exc
             report.rows_read += staged.rows_read
             months.add(staged.month)
             family = {"by_day_time": "by_day_time"}.get(shape.kind) or csv_long.BUCKET_FAMILY[shape.kind]
@@ -395,12 +405,12 @@ class Store:
             )
             con.execute(
                 """INSERT INTO rejects
-                   SELECT $s, $loc, row_number, problem_column, problem,
+                   SELECT $s, member, row_number, problem_column, problem,
                           CASE problem_column WHEN 'Date' THEN date WHEN 'Indicator' THEN indicator
                                WHEN 'Value' THEN value WHEN 'PRACTICE_CODE' THEN practice_code
                                WHEN 'PCN_CODE' THEN pcn_code ELSE detail_raw END
                    FROM stg WHERE problem IS NOT NULL""",
-                {"s": source_id, "loc": name},
+                {"s": source_id},
             )
             report.rows_loaded += con.execute("SELECT count(*) FROM stg_ok").fetchall()[0][0]
             con.execute("DROP VIEW stg_units; DROP TABLE stg_ok; DROP TABLE stg_cov; DROP TABLE stg")

@@ -62,21 +62,30 @@ def _ensure_lookups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(BUCKET_MACRO)
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: str, shape: CsvShape, family: str, table: str) -> Staged:
-    """Read one CSV into temp table `table` (a name made by the store, never from user input)."""
+def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
+          table: str) -> Staged:
+    """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
+    in one scan into temp table `table` (a name made by the store, never from user input)."""
     _ensure_lookups(con)
     select = _select_list(shape, family)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
     read = (
-        "read_csv($path, header = false, skip = $skip, delim = $delim, quote = '\"', escape = '\"', "
+        "read_csv($paths, header = false, skip = $skip, delim = $delim, quote = '\"', escape = '\"', "
         f"encoding = $encoding, columns = {columns}, null_padding = true, strict_mode = false, "
-        "auto_detect = false, nullstr = '')"
+        "auto_detect = false, nullstr = '', filename = true)"
     )
-    params = {"path": path, "skip": shape.skip, "delim": shape.delimiter, "encoding": shape.encoding}
+    params = {"paths": list(members), "skip": shape.skip, "delim": shape.delimiter, "encoding": shape.encoding}
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT {select} FROM {read}", params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT filename AS member_path, {select} "
+                    f"FROM {read}", params)
     except duckdb.Error as exc:
         raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
+    # Row numbers are counted per member, as a spreadsheet would show them (header = row 1).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (member_path VARCHAR, member VARCHAR, first_rid BIGINT)")
+    con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, NULL)", list(members.items()))
+    con.execute(f"""UPDATE {table}_files f SET first_rid = r.first_rid
+                    FROM (SELECT member_path, min(rowid) AS first_rid FROM {table}_raw GROUP BY ALL) r
+                    WHERE f.member_path = r.member_path""")
 
     # Low-cardinality columns are parsed once per distinct value, then joined back: a national
     # month has ~3.8 million rows but ~31 dates, 7 indicators and 9 time bands.
@@ -116,10 +125,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: str, shape: CsvShape, family: st
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
         WITH typed AS (
-            SELECT r.rowid + 1 + $skip AS row_number, r.*, dd.day, ii.ind,
+            SELECT r.rowid AS rid, r.rowid - f.first_rid + 1 + $skip AS row_number, f.member,
+                   r.* EXCLUDE (member_path), dd.day, ii.ind,
                    try_cast(replace(r.value, ',', '') AS DOUBLE) AS num,
                    {detail_cols}, x.problem AS detail_problem
             FROM {table}_raw r
+            JOIN {table}_files f ON f.member_path = r.member_path
             LEFT JOIN {table}_days dd ON dd.date IS NOT DISTINCT FROM r.date
             LEFT JOIN {table}_inds ii ON ii.indicator IS NOT DISTINCT FROM r.indicator
             LEFT JOIN {table}_detail x ON x.token IS NOT DISTINCT FROM r.{token_col}
@@ -147,11 +158,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: str, shape: CsvShape, family: st
             END AS problem_column,
             {token_col} AS detail_raw
         FROM typed
-        ORDER BY row_number
+        ORDER BY rid
         """,
         {"skip": shape.skip},
     )
-    for suffix in ("_days", "_inds", "_detail"):
+    for suffix in ("_days", "_inds", "_detail", "_files"):
         con.execute(f"DROP TABLE {table}{suffix}")
     con.execute(f"DROP TABLE {table}_raw")
     rows_read, month = con.execute(
@@ -177,15 +188,18 @@ def stage(con: duckdb.DuckDBPyConnection, path: str, shape: CsvShape, family: st
     )
     con.execute(
         f"""
-        UPDATE {table} SET problem = 'repeats row ' || d.first_row || ' (same date, practice, indicator and '
+        UPDATE {table} SET problem = 'repeats row ' || d.first_row || ' of ' || d.first_member
+                                     || ' (same date, practice, indicator and '
                                      || '{'time band' if family == 'by_day_time' else 'bucket'})',
                            problem_column = 'Indicator'
         FROM (
-            SELECT row_number, min(row_number) OVER (PARTITION BY {key}) AS first_row
+            SELECT rid, arg_min(row_number, rid) OVER w AS first_row, arg_min(member, rid) OVER w AS first_member,
+                   min(rid) OVER w AS first_rid
             FROM {table} WHERE problem IS NULL
-            QUALIFY count(*) OVER (PARTITION BY {key}) > 1
+            WINDOW w AS (PARTITION BY {key})
+            QUALIFY count(*) OVER w > 1
         ) d
-        WHERE {table}.row_number = d.row_number AND d.row_number <> d.first_row
+        WHERE {table}.rid = d.rid AND d.rid <> d.first_rid
         """
     )
     return Staged(table=table, rows_read=rows_read, month=month)
