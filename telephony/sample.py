@@ -44,7 +44,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import xlsxwriter
 
-from telephony.holidays import BANK_HOLIDAYS, england_bank_holidays
+from telephony.formats import TIME_BANDS
+from telephony.holidays import england_bank_holidays
 
 __all__ = [
     "SCALES",
@@ -54,8 +55,6 @@ __all__ = [
     "ANSWERED_DURATION_BUCKETS",
     "MISSED_WAIT_BUCKETS",
     "CORE_CATEGORIES",
-    "BANK_HOLIDAYS",
-    "england_bank_holidays",
     "write_sample",
 ]
 
@@ -63,17 +62,6 @@ SCALES = ("pcn", "icb", "national")
 
 INDICATORS = ("CBT001", "CBT002", "CBT003", "CBT004", "CBT005", "CBT006", "CBT007")
 
-TIME_BANDS = (
-    "00:00 - 05:59",
-    "06:00 - 07:59",
-    "08:00 - 09:59",
-    "10:00 - 11:59",
-    "12:00 - 13:59",
-    "14:00 - 15:59",
-    "16:00 - 17:59",
-    "18:00 - 18:29",
-    "18:30 - 23:59",
-)
 TIME_BANDS_COMPACT = tuple(b.replace(" - ", "-") for b in TIME_BANDS)
 
 # Seconds tokens. Summary bands: <1 min = 0 + 1_60, 1-2 = 61_120, 2-5 = 121_180 + 181_300,
@@ -1334,16 +1322,17 @@ def _geo_cells(u: _Units, i: int, month_date: dt.date) -> list:
             u.sub_name[i], u.icb_code[i], u.icb_name[i], u.reg_code[i], u.reg_name[i]]
 
 
+def _practice_sheet_layout(ws) -> None:
+    """Column widths and gridlines shared by Tables 3-5."""
+    ws.hide_gridlines(2)
+    for col, width in ((0, 12), (2, 40), (4, 28), (6, 40), (8, 50), (10, 20)):
+        ws.set_column(col, col, width)
+
+
 def _table3(book: _Book, u: _Units, mo: _Month, um: dict, prev: _Totals | None,
             tot: _Totals, edition: str):
     ws = book.wb.add_worksheet("Table 3")
-    ws.hide_gridlines(2)
-    ws.set_column(0, 0, 12)
-    ws.set_column(2, 2, 40)
-    ws.set_column(4, 4, 28)
-    ws.set_column(6, 6, 40)
-    ws.set_column(8, 8, 50)
-    ws.set_column(10, 10, 20)
+    _practice_sheet_layout(ws)
     ws.freeze_panes(11, 0)
     R = book.row
     pct_cols = {14, 16, 18, 21, 24}
@@ -1408,13 +1397,7 @@ def _band_cells(counts, denom) -> list:
 
 def _table4(book: _Book, u: _Units, mo: _Month, um: dict, tot: _Totals, edition: str):
     ws = book.wb.add_worksheet("Table 4")
-    ws.hide_gridlines(2)
-    ws.set_column(0, 0, 12)
-    ws.set_column(2, 2, 40)
-    ws.set_column(4, 4, 28)
-    ws.set_column(6, 6, 40)
-    ws.set_column(8, 8, 50)
-    ws.set_column(10, 10, 20)
+    _practice_sheet_layout(ws)
     ws.freeze_panes(7, 0)
     R = book.row
     pct_cols = {13, 16, 18, 20, 22, 25, 27, 29, 31}
@@ -1451,13 +1434,7 @@ def _table4(book: _Book, u: _Units, mo: _Month, um: dict, tot: _Totals, edition:
 def _table5(book: _Book, u: _Units, mo: _Month, um: dict, tot: _Totals, edition: str,
             missed_wait_total):
     ws = book.wb.add_worksheet("Table 5")
-    ws.hide_gridlines(2)
-    ws.set_column(0, 0, 12)
-    ws.set_column(2, 2, 40)
-    ws.set_column(4, 4, 28)
-    ws.set_column(6, 6, 40)
-    ws.set_column(8, 8, 50)
-    ws.set_column(10, 10, 20)
+    _practice_sheet_layout(ws)
     ws.freeze_panes(11, 0)
     R = book.row
     pct_cols = {13, 16, 18, 20, 22}

@@ -71,14 +71,21 @@ def _refused(exc: Refused) -> None:
     st.warning(f"Not shown: {exc}", icon="🔒")
 
 
+def _release(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_key, counts, shares):
+    """The table as shown on screen, and as exported (with disclosure control where the mode
+    asks for it). Raises Refused."""
+    shown = sel.gate.table(frame, grain=grain, key=row_key, where=key)
+    export = sel.gate.table(shown, grain=grain, key=row_key, where=key, counts=counts, shares=shares,
+                            for_export=True)
+    return shown, export
+
+
 def chart(sel: Selection, fig, data: pd.DataFrame, *, key: str, grain: str, row_key: Iterable[str] = (),
           counts: Iterable[str] = (), shares: dict | None = None) -> None:
     """A gated chart with a download of the numbers behind it."""
     try:
         fig = sel.gate.figure(fig, where=key)
-        shown = sel.gate.table(data, grain=grain, key=row_key, where=key)
-        export = sel.gate.table(shown, grain=grain, key=row_key, where=key, counts=counts, shares=shares,
-                                for_export=True)
+        shown, export = _release(sel, data, key=key, grain=grain, row_key=row_key, counts=counts, shares=shares)
     except Refused as exc:
         _refused(exc)
         return
@@ -94,9 +101,7 @@ def table(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_key:
           column_config: dict | None = None, download: bool = True, counts: Iterable[str] = (),
           shares: dict | None = None) -> None:
     try:
-        shown = sel.gate.table(frame, grain=grain, key=row_key, where=key)
-        export = sel.gate.table(shown, grain=grain, key=row_key, where=key, counts=counts, shares=shares,
-                                for_export=True)
+        shown, export = _release(sel, frame, key=key, grain=grain, row_key=row_key, counts=counts, shares=shares)
     except Refused as exc:
         _refused(exc)
         return
