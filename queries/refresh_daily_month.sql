@@ -4,40 +4,42 @@
 -- Answered calls use CBT007 where published, else CBT003, as NHS England's workbook does.
 -- Outcomes come from By Day and Time; where only By Durations covers a unit-month, from its
 -- TOTAL rows. Wait and duration bands come from the bucket families.
+-- Published files leave out zero rows, so an indicator or band with no row is 0 wherever that
+-- file family covers the unit-month, and NULL (not known) where it does not.
 INSERT INTO daily_month
 WITH band AS (
     SELECT date_trunc('month', date)::DATE AS month, unit_id,
-           sum(value) FILTER (WHERE indicator = 1) AS inbound,
-           coalesce(sum(value) FILTER (WHERE indicator = 7), sum(value) FILTER (WHERE indicator = 3)) AS answered,
-           sum(value) FILTER (WHERE indicator = 2) AS ivr,
-           sum(value) FILTER (WHERE indicator = 5) AS callback_requested,
-           sum(value) FILTER (WHERE indicator = 6) AS callback_made,
-           sum(value) FILTER (WHERE indicator = 4) AS missed
+           coalesce(sum(value) FILTER (WHERE indicator = 1), 0) AS inbound,
+           coalesce(sum(value) FILTER (WHERE indicator = 7), sum(value) FILTER (WHERE indicator = 3), 0) AS answered,
+           coalesce(sum(value) FILTER (WHERE indicator = 2), 0) AS ivr,
+           coalesce(sum(value) FILTER (WHERE indicator = 5), 0) AS callback_requested,
+           coalesce(sum(value) FILTER (WHERE indicator = 6), 0) AS callback_made,
+           coalesce(sum(value) FILTER (WHERE indicator = 4), 0) AS missed
     FROM calls_by_band
     WHERE date >= $start AND date < $end
     GROUP BY ALL
 ),
 bucket AS (
     SELECT date_trunc('month', date)::DATE AS month, unit_id,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 1) AS inbound,
-           coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7),
-                    sum(value) FILTER (WHERE family = 'durations' AND indicator = 3)) AS answered,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 2) AS ivr,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 5) AS callback_requested,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 6) AS callback_made,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 4) AS missed,
-           sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 0) AS answered_wait_0,
-           sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 1) AS answered_wait_1,
-           sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 2) AS answered_wait_2,
-           sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 3) AS answered_wait_3,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 0) AS answered_duration_0,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 1) AS answered_duration_1,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 2) AS answered_duration_2,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 3) AS answered_duration_3,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 0) AS missed_wait_0,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 1) AS missed_wait_1,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 2) AS missed_wait_2,
-           sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 3) AS missed_wait_3
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 1), 0) END AS inbound,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7),
+                    sum(value) FILTER (WHERE family = 'durations' AND indicator = 3), 0) END AS answered,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 2), 0) END AS ivr,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 5), 0) END AS callback_requested,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 6), 0) END AS callback_made,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4), 0) END AS missed,
+           CASE WHEN bool_or(family = 'answered_wait') THEN coalesce(sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 0), 0) END AS answered_wait_0,
+           CASE WHEN bool_or(family = 'answered_wait') THEN coalesce(sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 1), 0) END AS answered_wait_1,
+           CASE WHEN bool_or(family = 'answered_wait') THEN coalesce(sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 2), 0) END AS answered_wait_2,
+           CASE WHEN bool_or(family = 'answered_wait') THEN coalesce(sum(value) FILTER (WHERE family = 'answered_wait' AND indicator = 3 AND wait_band = 3), 0) END AS answered_wait_3,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 0), 0) END AS answered_duration_0,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 1), 0) END AS answered_duration_1,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 2), 0) END AS answered_duration_2,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7 AND wait_band = 3), 0) END AS answered_duration_3,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 0), 0) END AS missed_wait_0,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 1), 0) END AS missed_wait_1,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 2), 0) END AS missed_wait_2,
+           CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 3), 0) END AS missed_wait_3
     FROM calls_by_bucket
     WHERE date >= $start AND date < $end
     GROUP BY ALL

@@ -275,7 +275,7 @@ class Store:
         if data.rejects:
             rej = pd.DataFrame([r.as_dict() for r in data.rejects])
             con.register("rej_df", rej)
-            con.execute("INSERT INTO rejects SELECT $s, location, row_number, column, reason, raw FROM rej_df",
+            con.execute("INSERT INTO rejects SELECT $s, location, row_number, \"column\", reason, raw FROM rej_df",
                         {"s": source_id})
             con.unregister("rej_df")
         # Reconcile what was loaded against each table's national Total row.
@@ -356,7 +356,8 @@ class Store:
         for group, files in groups.items():
             shape = shapes[group]
             try:
-                staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg")
+                staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg",
+                                        temp_dir=self.temp_dir)
             except FileProblem as exc:
                 in_zip = any(n != p.name for n, p in files)
                 if not in_zip:

@@ -9,12 +9,13 @@ tables and bad rows into `rejects`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from telephony.formats import time_band_lookup
 from telephony.problems import FileProblem
-from telephony.readers.sniff import CsvShape
+from telephony.readers.sniff import CsvShape, blank_line_numbers, with_utf8
 
 # Canonical columns each family needs, besides the five geography codes.
 FAMILY_COLUMNS = {
@@ -63,7 +64,7 @@ def _ensure_lookups(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
-          table: str) -> Staged:
+          table: str, temp_dir=None) -> Staged:
     """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
     in one scan into temp table `table` (a name made by the store, never from user input)."""
     _ensure_lookups(con)
@@ -71,18 +72,24 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
     read = (
         "read_csv($paths, header = false, skip = $skip, delim = $delim, quote = '\"', escape = '\"', "
-        f"encoding = $encoding, columns = {columns}, null_padding = true, strict_mode = false, "
+        f"encoding = 'utf-8', columns = {columns}, null_padding = true, strict_mode = false, "
         "auto_detect = false, nullstr = '', filename = true)"
     )
-    params = {"paths": list(members), "skip": shape.skip, "delim": shape.delimiter, "encoding": shape.encoding}
-    try:
+    sources = list(members)
+
+    def read_raw(paths: list[str]) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT filename AS member_path, {select} "
-                    f"FROM {read}", params)
+                    f"FROM {read}", {"paths": paths, "skip": shape.skip, "delim": shape.delimiter})
+        # Row numbers are counted per member, as a spreadsheet shows them (header = row 1).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (member_path VARCHAR, member VARCHAR, "
+                    "source VARCHAR, first_rid BIGINT)")
+        con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?, NULL)",
+                        [(read_path, members[src], src) for read_path, src in zip(paths, sources)])
+
+    try:
+        with_utf8(read_raw, sources, shape.encoding, temp_dir)
     except duckdb.Error as exc:
         raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
-    # Row numbers are counted per member, as a spreadsheet would show them (header = row 1).
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (member_path VARCHAR, member VARCHAR, first_rid BIGINT)")
-    con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, NULL)", list(members.items()))
     con.execute(f"""UPDATE {table}_files f SET first_rid = r.first_rid
                     FROM (SELECT member_path, min(rowid) AS first_rid FROM {table}_raw GROUP BY ALL) r
                     WHERE f.member_path = r.member_path""")
@@ -125,7 +132,7 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
         WITH typed AS (
-            SELECT r.rowid AS rid, r.rowid - f.first_rid + 1 + $skip AS row_number, f.member,
+            SELECT r.rowid AS rid, r.rowid - f.first_rid + 1 + $skip AS row_number, f.member, f.source,
                    r.* EXCLUDE (member_path), dd.day, ii.ind,
                    try_cast(replace(r.value, ',', '') AS DOUBLE) AS num,
                    {detail_cols}, x.problem AS detail_problem
@@ -156,7 +163,8 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
                      OR num > 2147483647 THEN 'Value'
                 ELSE '{label}'
             END AS problem_column,
-            {token_col} AS detail_raw
+            {token_col} AS detail_raw,
+            NULL::BIGINT AS dup_of
         FROM typed
         ORDER BY rid
         """,
@@ -188,13 +196,9 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
     )
     con.execute(
         f"""
-        UPDATE {table} SET problem = 'repeats row ' || d.first_row || ' of ' || d.first_member
-                                     || ' (same date, practice, indicator and '
-                                     || '{'time band' if family == 'by_day_time' else 'bucket'})',
-                           problem_column = 'Indicator'
+        UPDATE {table} SET problem = 'repeats an earlier row', problem_column = 'Indicator', dup_of = d.first_rid
         FROM (
-            SELECT rid, arg_min(row_number, rid) OVER w AS first_row, arg_min(member, rid) OVER w AS first_member,
-                   min(rid) OVER w AS first_rid
+            SELECT rid, min(rid) OVER w AS first_rid
             FROM {table} WHERE problem IS NULL
             WINDOW w AS (PARTITION BY {key})
             QUALIFY count(*) OVER w > 1
@@ -202,7 +206,41 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         WHERE {table}.rid = d.rid AND d.rid <> d.first_rid
         """
     )
+    _correct_row_numbers(con, table)
+    con.execute(
+        f"""
+        UPDATE {table} SET problem = 'repeats row ' || f.row_number || ' of ' || f.member
+                                     || ' (same date, practice, indicator and '
+                                     || '{'time band' if family == 'by_day_time' else 'bucket'})'
+        FROM {table} f WHERE {table}.dup_of = f.rid
+        """
+    )
     return Staged(table=table, rows_read=rows_read, month=month)
+
+
+def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """DuckDB skips blank lines, so a file with blank lines has its later rows numbered too low.
+    Only files with a rejected row are checked (row numbers matter only for rejects)."""
+    members = con.execute(
+        f"""SELECT source, max(row_number) FROM {table} GROUP BY source
+            HAVING bool_or(problem IS NOT NULL)"""
+    ).fetchall()
+    for source, last_row in members:
+        blanks = blank_line_numbers(Path(source), last_row)
+        if not blanks:
+            continue
+        # A blank line at physical line b moves every row after it down one; as a threshold on
+        # the numbering DuckDB gave, the i-th blank (0-based) shifts rows numbered b - i or more.
+        thresholds = [b - i for i, b in enumerate(blanks)]
+        con.execute("CREATE OR REPLACE TEMP TABLE blank_shift (threshold BIGINT)")
+        con.executemany("INSERT INTO blank_shift VALUES (?)", [(t,) for t in thresholds])
+        con.execute(
+            f"""UPDATE {table} SET row_number = row_number + (
+                    SELECT count(*) FROM blank_shift WHERE {table}.row_number >= threshold)
+                WHERE source = $source""",
+            {"source": source},
+        )
+        con.execute("DROP TABLE blank_shift")
 
 
 # Same rule as telephony.formats.normalise_time_band: drop white space, zero-pad 'h:mm'.

@@ -10,18 +10,21 @@ from python_calamine import CalamineWorkbook
 
 from telephony.formats import normalise_header
 from telephony.problems import FileProblem
-from telephony.readers.sniff import CsvShape
+from telephony.readers.sniff import CsvShape, with_utf8
 from telephony.report import LoadReport
 
 
 def _read_text_csv(con: duckdb.DuckDBPyConnection, path, shape: CsvShape) -> pd.DataFrame:
     """A small reference CSV as text columns named by the sniffer's canonical names."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
-    frame = con.execute(
-        "SELECT * FROM read_csv($path, header = false, skip = 1, delim = $delim, quote = '\"', "
-        f"encoding = $encoding, columns = {columns}, null_padding = true, auto_detect = false)",
-        {"path": str(path), "delim": shape.delimiter, "encoding": shape.encoding},
-    ).df()
+    frame = with_utf8(
+        lambda paths: con.execute(
+            "SELECT * FROM read_csv($paths, header = false, skip = 1, delim = $delim, quote = '\"', "
+            f"encoding = 'utf-8', columns = {columns}, null_padding = true, auto_detect = false)",
+            {"paths": paths, "delim": shape.delimiter},
+        ).df(),
+        [str(path)], shape.encoding,
+    )
     names = {f"c{pos}": name for name, pos in shape.columns.items()}
     frame = frame.rename(columns=names)[list(names.values())]
     frame.insert(0, "_row", range(2, len(frame) + 2))
@@ -56,12 +59,13 @@ def load_list_sizes(con, path, shape: CsvShape, source_id: int, report: LoadRepo
         patients=pd.to_numeric(frame["number_of_patients"], errors="coerce"),
     )
     bad_date = frame[frame["extract_date"].isna()]
-    bad_count = frame[frame["extract_date"].notna() & ~(frame["patients"] >= 0)]
+    whole = (frame["patients"] >= 0) & (frame["patients"] == frame["patients"].round())
+    bad_count = frame[frame["extract_date"].notna() & ~whole]
     _reject(con, source_id, report.file_name, bad_date, "EXTRACT_DATE", "is not a date (expected YYYY-MM-DD)",
             "extract_date")
     _reject(con, source_id, report.file_name, bad_count, "NUMBER_OF_PATIENTS",
             "is not a whole number of patients", "number_of_patients")
-    good = frame[frame["extract_date"].notna() & (frame["patients"] >= 0)]
+    good = frame[frame["extract_date"].notna() & whole]
     good = good.assign(extract_date=good["extract_date"].dt.date, patients=good["patients"].astype("int64"))
     good = good.drop_duplicates(["code", "extract_date"], keep="last")
     con.register("ls_df", good[["code", "extract_date", "patients"]])
@@ -142,7 +146,7 @@ def load_epcn(con, path, source_id: int, report: LoadReport) -> None:
     """ODS ePCN.xlsx, sheet 'PCN Core Partner Details'."""
     book = CalamineWorkbook.from_path(str(path))
     sheet = next(s for s in book.sheet_names if normalise_header(s) == "pcn core partner details")
-    rows = book.get_sheet_by_name(sheet).to_python()
+    rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     header_at = next((i for i, r in enumerate(rows[:20])
                       if any(normalise_header(c) == "pcn code" for c in r)), None)
     if header_at is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +68,8 @@ def _decode(head: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 4:   # a character cut by the sample boundary
             return head[: exc.start].decode("utf-8"), "utf-8"
-        # Windows-1252 (Excel's 'CSV' on Windows). DuckDB reads it as latin-1, which agrees on
-        # every character that can appear in codes, dates and numbers.
-        return head.decode("cp1252", errors="replace"), "latin-1"
+        # Windows-1252 (Excel's 'CSV' on Windows): read through a UTF-8 copy (see with_utf8).
+        return head.decode("cp1252", errors="replace"), "cp1252"
 
 
 def csv_shape(head: bytes, where: str = "") -> CsvShape:
@@ -92,6 +93,70 @@ def csv_shape(head: bytes, where: str = "") -> CsvShape:
         "'Date,REGION_CODE,ICB_CODE,SUB_ICB_LOCATION_CODE,PCN_CODE,PRACTICE_CODE,Indicator,"
         f"Time_Category,Value'; found '{first[:200]}'"
     )
+
+
+def cp1252_to_utf8(source: Path, target: Path) -> None:
+    """Copy a Windows-1252 text file as UTF-8, streaming (files may be hundreds of MB)."""
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+    with open(source, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            dst.write(decoder.decode(block))
+        dst.write(decoder.decode(b"", final=True))
+
+
+def is_utf8(path: Path) -> bool:
+    """Whether a whole file is valid UTF-8, streaming; ASCII blocks are checked at C speed."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                if block.isascii() and not decoder.getstate()[0]:
+                    continue
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def with_utf8(run, paths: list[str], encoding: str, temp_dir=None):
+    """Return run(paths) for files DuckDB can read as UTF-8. Windows-1252 files, whether the
+    sniffer saw it in the first bytes or it appears further down, are read through UTF-8 copies
+    in a temporary folder. (DuckDB's latin-1 decoding rejects bytes 0x80-0x9F, which
+    Windows-1252 uses for curly quotes, dashes and the euro sign; and a failed read would abort
+    the load's transaction, so the check comes first.)"""
+    needs_copy = [encoding == "cp1252" or not is_utf8(Path(p)) for p in paths]
+    if not any(needs_copy):
+        return run(paths)
+    with tempfile.TemporaryDirectory(dir=temp_dir) as tmp:
+        readable = []
+        for i, (path, copy) in enumerate(zip(paths, needs_copy)):
+            if copy:
+                target = Path(tmp) / f"utf8_{i}.csv"
+                cp1252_to_utf8(Path(path), target)
+                path = str(target)
+            readable.append(path)
+        return run(readable)
+
+
+def blank_line_numbers(path: Path, expected_lines: int) -> list[int]:
+    """Physical numbers (1-based) of blank lines, which DuckDB skips. Cheap when there are none:
+    lines are counted at C speed first, and only a file with more lines than rows is scanned."""
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    lines += last != b"\n"
+    if lines <= expected_lines:
+        return []
+    blanks = []
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                blanks.append(number)
+    return blanks
 
 
 @dataclass

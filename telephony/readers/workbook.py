@@ -331,7 +331,7 @@ def read_workbook(path) -> WorkbookData:
                        by_norm["table 5"]]
     tables, rejects, read = [], [], 0
     for sheet in practice_sheets:
-        table, table_rejects, table_read = read_practice_table(book.get_sheet_by_name(sheet).to_python(), sheet)
+        table, table_rejects, table_read = read_practice_table(book.get_sheet_by_name(sheet).to_python(skip_empty_area=False), sheet)
         tables.append(table)
         rejects += table_rejects
         read += table_read
@@ -344,8 +344,8 @@ def read_workbook(path) -> WorkbookData:
             "Tables 3-5 hold more than one month ("
             + ", ".join(m.strftime("%B %Y") for m in months) + "); a summary workbook covers one month"
         )
-    t1 = _read_table1(book.get_sheet_by_name(by_norm["table 1"]).to_python()) if "table 1" in by_norm else None
-    t2 = _read_table2(book.get_sheet_by_name(by_norm["table 2"]).to_python()) if "table 2" in by_norm else None
+    t1 = _read_table1(book.get_sheet_by_name(by_norm["table 1"]).to_python(skip_empty_area=False)) if "table 1" in by_norm else None
+    t2 = _read_table2(book.get_sheet_by_name(by_norm["table 2"]).to_python(skip_empty_area=False)) if "table 2" in by_norm else None
     return WorkbookData(
         month=months[0],
         practice_month=practice_month,
