@@ -7,7 +7,7 @@ from telephony.formats import INDICATORS
 from ui import current, render
 
 sel = current()
-render.page_header(sel, "About this tool")
+render.page_header(sel, "About this tool", about_pcn=False)
 
 st.markdown("""
 This tool helps PCN Clinical Directors, LMCs and practices understand NHS England's Cloud Based
@@ -44,11 +44,13 @@ st.markdown("\n".join(f"- {c}" for c in ALWAYS))
 
 st.subheader("Privacy")
 st.markdown("""
-- Everything runs on this computer. Uploaded files are read into a database held in memory for your
-  browser session only; no other session can see them, and they are deleted when you close the tab or
-  press *Remove my uploaded files* on the Data page. Nothing is kept unless you save a database file
-  yourself with the command line (`python -m telephony load ... --db FILE`).
-- No usage statistics are sent anywhere (`browser.gatherUsageStats = false`).
+- The tool runs where it is started: on your own computer when you start it yourself, or on your
+  organisation's server if it is hosted there. Nothing is sent anywhere else.
+- Uploaded files are read into a database held in memory for your browser session only; no other
+  session can see them, and they are deleted when you close the tab or press *Remove my uploaded
+  files* on the Data page. Nothing is kept unless someone deliberately saves a database file with
+  the command line.
+- No usage statistics are collected.
 - Shared-screen mode (sidebar, or `?mode=shared` in the address) uses large type, hides row-level
   details and applies disclosure control to downloads: counts of 1-7 shown as `*`, other counts rounded
   to the nearest 5, percentages from the rounded figures.

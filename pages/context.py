@@ -15,7 +15,7 @@ dist = sel.store.query("pcn_distribution", pcn=sel.pcn, icb=sel.icb or "", start
 SHARES = {"answered_share": "Answered", "ivr_share": "Ended in IVR",
           "callback_requested_share": "Callback requested", "missed_share": "Missed",
           "answered_within_2min_share": "Answered within 2 minutes"}
-scopes = [("icb", f"PCNs in {sel.icb_name or 'the ICB'}"), ("england", "PCNs in England")]
+scopes = [("icb", f"PCNs in {sel.icb_short}"), ("england", "PCNs in England")]
 for scope, scope_label in scopes:
     rows = dist[(dist["scope"] == scope) & dist["metric"].isin(SHARES)].copy()
     if rows.empty or rows["pcns"].max() < 5:
@@ -25,8 +25,8 @@ for scope, scope_label in scopes:
     rows = rows.sort_values("order")
     n = int(rows["pcns"].max())
     fig = charts.decile_strip(
-        rows, SHARES, f"{sel.pcn_name} among {n} {scope_label}",
-        sel.subtitle(f"Outcome shares; band = middle 80% of {n} PCNs, ticks = deciles, bar = median"),
+        rows, SHARES, f"{sel.pcn_name} among {n:,} {scope_label}",
+        sel.subtitle(f"Outcome shares; band = middle 80% of {n:,} PCNs, ticks = deciles, bar = median"),
         sel.source_line, pcn_label=sel.pcn_label, large=sel.large)
     data = rows.assign(metric=[SHARES[m] for m in rows["metric"]]).drop(columns=["order", "scope"])
     render.chart(sel, fig, data, key=f"context_{scope}", grain="distribution", row_key=["metric"])

@@ -8,8 +8,13 @@ from telephony.caveats import caveats_for
 from ui import current, render, sidebar
 from ui.session import MAX_UPLOAD_MB, session
 
+SHORT_KIND = {"summary_workbook": "Summary workbook", "by_day_time": "By Day and Time",
+              "by_durations": "By Durations", "answered_metric": "Calls Answered", "csv_zip": "CSV zip",
+              "list_size": "List sizes", "practice_map": "Practice map", "epcn": "ePCN"}
+
 sel = current()
-render.page_header(sel, "Data", "Files loaded, rows rejected with reasons, checks against each file's own totals.")
+render.page_header(sel, "Data", "Files loaded, rows rejected with reasons, checks against each file's own totals.",
+                   about_pcn=False)
 data = session()
 reports = sel.store.reports if sel.is_sample else data.upload_reports
 
@@ -22,24 +27,40 @@ st.markdown(f"Add files with **Add your files** in the sidebar: NHS England's Pu
 if not reports:
     st.info("No files loaded yet.")
 else:
+    loaded = sum(r.status == "loaded" for r in reports)
+    rejected = sum(r.rows_rejected for r in reports)
+    mismatches = sum(r.reconciled is False for r in reports)
+    render.text(sel, f"**{loaded} of {len(reports)} files loaded**; {rejected:,} rows rejected; "
+                     + ("every check against the files' own totals matches." if not mismatches
+                        else f"**{mismatches} file(s) do not match their own totals** (see below)."))
     summary = pd.DataFrame([{
-        "file": r.file_name, "format": r.kind_label if r.kind else "–", "status": r.status,
-        "months": ", ".join(r.months), "practices": r.practices, "PCNs": r.pcns, "rows read": r.rows_read,
-        "rows loaded": r.rows_loaded, "rows rejected": r.rows_rejected,
-        "checks": {None: "–", True: "all match", False: "MISMATCH"}[r.reconciled], "seconds": r.seconds,
+        "File": r.file_name, "Read as": SHORT_KIND.get(r.kind, "–"), "Status": r.status,
+        "Months": ", ".join(r.months), "Rows loaded": r.rows_loaded, "Rows rejected": r.rows_rejected,
+        "Checks": {None: "–", True: "all match", False: "MISMATCH"}[r.reconciled],
     } for r in reports])
-    render.table(sel, summary, key="load_summary", grain="load-report", row_key=["file"] if
-                 summary["file"].is_unique else ())
+    render.table(sel, summary, key="load_summary", grain="load-report",
+                 row_key=["File"] if summary["File"].is_unique else (),
+                 column_config={"File": st.column_config.TextColumn("File", width="medium"),
+                                "Rows loaded": st.column_config.NumberColumn(format="localized"),
+                                "Rows rejected": st.column_config.NumberColumn(format="localized")})
     for i, r in enumerate(reports):
+        notable = r.status != "loaded" or r.rows_rejected or r.reconciled is False or r.overlaps
         icon = {"loaded": "✅", "duplicate": "♻️", "failed": "❌"}[r.status]
-        with st.expander(f"{icon} {r.file_name}: {r.status}", expanded=r.status == "failed"):
+        with st.expander(f"{icon} {r.file_name}: {r.status}" + (" — needs a look" if notable else ""),
+                         expanded=bool(notable) and r.status != "duplicate"):
             if r.message:
                 (st.error if r.status == "failed" else st.info)(r.message)
+            if r.status == "loaded":
+                st.markdown(f"{r.kind_label}; months {', '.join(r.months) or '–'}; {r.practices:,} practices; "
+                            f"{r.pcns:,} PCNs; {r.rows_read:,} rows read, {r.rows_loaded:,} loaded, "
+                            f"{r.rows_rejected:,} rejected; {r.seconds:.1f} s.")
             for line in r.overlaps + r.notes:
                 st.markdown(f"- {line}")
             if r.reconciliation:
                 render.table(sel, pd.DataFrame(r.reconciliation), key=f"checks_{i}", grain="load-report",
-                             download=False)
+                             download=False,
+                             column_config={"expected": st.column_config.NumberColumn("in the file", format="localized"),
+                                            "actual": st.column_config.NumberColumn("loaded", format="localized")})
             if r.rows_rejected:
                 render.rejects(sel, r.source_id, r.file_name, r.rows_rejected, key=f"rejects_{i}")
 
@@ -48,8 +69,14 @@ coverage = sel.store.query("coverage_by_month")
 if coverage.empty:
     st.info("No call data loaded.")
 else:
-    coverage["month"] = coverage["month"].dt.strftime("%Y-%m")
-    render.table(sel, coverage, key="coverage", grain="coverage", row_key=["month"])
+    coverage["month"] = coverage["month"].dt.strftime("%b %Y")
+    coverage = coverage.rename(columns={
+        "month": "Month", "practices_reporting": "Practices reporting", "inbound": "Inbound calls",
+        "shared_account_inbound": "Shared-account calls", "has_workbook": "Workbook",
+        "has_day_and_time": "By Day and Time", "has_durations": "By Durations", "has_answered_metric": "Calls Answered"})
+    render.table(sel, coverage, key="coverage", grain="coverage", row_key=["Month"],
+                 column_config={c: st.column_config.NumberColumn(format="localized")
+                                for c in ("Practices reporting", "Inbound calls", "Shared-account calls")})
 
 st.subheader("Caveats that apply to what is loaded")
 for caveat in caveats_for(sel.store):

@@ -1,6 +1,5 @@
 """Demand: when calls arrive, by weekday and time of day."""
 
-import pandas as pd
 import streamlit as st
 
 from telephony import charts
@@ -24,14 +23,15 @@ total = cells["calls"].sum()
 monday_peak = cells[(cells["weekday"] == 1) & (cells["band"] == 2)]["calls"].sum()
 grid = cells.pivot(index="weekday", columns="band", values="calls_per_day").reindex(columns=range(len(TIME_BANDS)))
 grid.index = [charts.WEEKDAY_LABELS[d - 1] for d in grid.index]
-grid.columns = list(charts.BAND_LABELS)
+grid.columns = list(charts.BAND_SHORT)
 
 fig = charts.demand_heatmap(
     grid, f"Monday 08:00-10:00 alone brings {fmt_share(monday_peak / total)} of the period's calls",
     sel.subtitle("Average inbound calls per day (CBT001) by weekday and time band; bank holidays in their own row"),
     sel.source_line, large=sel.large)
 data = cells.assign(weekday=[charts.WEEKDAY_LABELS[d - 1] for d in cells["weekday"]],
-                    time_band=[TIME_BANDS[b] for b in cells["band"]], period_total=total)[["weekday", "time_band", "calls", "days", "calls_per_day", "share_of_period", "period_total"]]
+                    time_band=[TIME_BANDS[b] for b in cells["band"]], period_total=total)[
+    ["weekday", "time_band", "calls", "days", "calls_per_day", "share_of_period", "period_total"]]
 render.chart(sel, fig, data, key="demand_heatmap", grain="area-band", row_key=["weekday", "time_band"],
              counts=["calls", "period_total"],
              shares={"calls_per_day": ("calls", "days"), "share_of_period": ("calls", "period_total")})
@@ -41,30 +41,26 @@ with st.expander("The heatmap as a table (average calls per day)"):
     render.table(sel, table, key="demand_heatmap_table", grain="area-band", row_key=["Weekday"], download=False)
 
 days = cells.groupby("weekday", as_index=False).agg(calls=("calls", "sum"), days=("days", "first"))
-days["period_total"] = total
-days["share"] = days["calls"] / total
-days["label"] = [charts.WEEKDAY_LABELS[d - 1] for d in days["weekday"]]
-busiest = days.loc[days["share"].idxmax()]
-fig = charts.bars(list(days["label"]), list(days["share"]),
-                  f"{busiest['label']} brings the most calls: {fmt_share(busiest['share'], 0)} of the period's total",
-                  sel.subtitle("Share of inbound calls by weekday (bank holidays separate)"), sel.source_line,
-                  y_title="Share of inbound calls", x_title="Weekday", y_format=".0%",
-                  text=[fmt_share(v, 0) for v in days["share"]], large=sel.large, hover="%{x}: %{y:.1%}")
-render.chart(sel, fig, days[["label", "calls", "days", "share", "period_total"]].rename(columns={"label": "weekday"}),
-             key="demand_weekday", grain="area-band", row_key=["weekday"], counts=["calls", "period_total"],
-             shares={"share": ("calls", "period_total")})
+days["calls_per_day"] = days["calls"] / days["days"]
+days["weekday"] = [charts.WEEKDAY_LABELS[d - 1] for d in days["weekday"]]
+busiest = days.loc[days["calls_per_day"].idxmax()]
+fig = charts.bars(list(days["weekday"]), list(days["calls_per_day"]),
+                  f"{busiest['weekday']}s bring the most calls: {busiest['calls_per_day']:,.0f} a day on average",
+                  sel.subtitle("Average inbound calls per day, by weekday (bank holidays separate)"), sel.source_line,
+                  y_title="Calls per day", x_title="Weekday", text=[f"{v:,.0f}" for v in days["calls_per_day"]],
+                  large=sel.large, hover="%{x}: %{y:,.0f} calls a day")
+render.chart(sel, fig, days, key="demand_weekday", grain="area-band", row_key=["weekday"], counts=["calls"],
+             shares={"calls_per_day": ("calls", "days")})
 
 daily = sel.store.query("demand_by_date", **sel.area("pcn"))
-holidays = daily[daily["bank_holiday"].notna()]
-colours = [charts.PALETTE[3] if pd.notna(h) else (charts.PALETTE[0] if w <= 5 else charts.GREY)
-           for h, w in zip(daily["bank_holiday"], daily["weekday"])]
-title = (f"Bank holidays are quiet: {len(holidays)} in the period, marked in yellow"
-         if len(holidays) else "Calls each day: weekdays in blue, weekends in grey")
-fig = charts.bars([d.strftime("%a %d %b %Y") for d in daily["date"]], list(daily["calls"]), title,
-                  sel.subtitle("Inbound calls per day (CBT001)"), sel.source_line,
-                  y_title="Inbound calls", x_title="Day", text=[""] * len(daily), large=sel.large,
-                  hover="%{x}: %{y:,} calls")
-fig.update_traces(marker_color=colours, text=["BH" if pd.notna(h) else "" for h in daily["bank_holiday"]])
+holidays = daily["bank_holiday"].notna().sum()
+title = (f"Bank holidays are quiet: {holidays} in the period, shaded yellow" if holidays
+         else "Calls each day: weekdays in blue, weekends in grey")
+fig = charts.daily_calls(daily, title, sel.subtitle("Inbound calls per day (CBT001); weekends in grey"),
+                         sel.source_line, large=sel.large)
 render.chart(sel, fig, daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d"))[["date", "calls", "bank_holiday"]],
              key="demand_daily", grain="area-band", row_key=["date"], counts=["calls"])
-st.caption("Bank holidays and lunchtime or half-day closures show in the data; they are not performance.")
+named = daily[daily["bank_holiday"].notna()]
+listed = "; ".join(f"{d:%a %d %b}: {n}" for d, n in zip(named["date"], named["bank_holiday"]))
+st.caption((f"Bank holidays shaded: {listed}. " if listed else "") + "Bank holidays and lunchtime or half-day "
+           "closures show in the data; they are not performance.")

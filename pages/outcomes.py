@@ -44,6 +44,7 @@ st.subheader("Do the four outcomes add up?")
 gap = monthly[["month", "inbound", "answered", "ended_in_ivr", "callback_requested", "missed", "balance_gap",
                "balance_gap_share", "units_unbalanced"]].copy()
 off = gap[gap["balance_gap"].fillna(0) != 0]
+render.text(sel, "Answered + ended in IVR + callback requested + missed should equal inbound calls.")
 if off.empty:
     st.success("Yes: in every month, answered + IVR + callback requested + missed equals inbound calls.")
 else:
@@ -51,12 +52,18 @@ else:
                f"{fmt_count(off['balance_gap'].abs().sum())} calls in all. Some calls fall outside the call flow "
                "or are counted twice by a supplier; NHS England publishes the figures as supplied, and so do we.",
                icon="⚖️")
-gap["month"] = gap["month"].dt.strftime("%Y-%m")
-render.table(sel, gap.rename(columns={"units_unbalanced": "reporting units not balancing"}), key="balance_gap",
-             grain="area-month", row_key=["month"],
-             column_config={"balance_gap_share": st.column_config.NumberColumn("gap share", format="percent")},
-             counts=["inbound", "answered", "ended_in_ivr", "callback_requested", "missed", "balance_gap"],
-             shares={"balance_gap_share": ("balance_gap", "inbound")})
+gap["month"] = gap["month"].dt.strftime("%b %Y")
+gap = gap.rename(columns={
+    "month": "Month", "inbound": "Inbound", "answered": "Answered", "ended_in_ivr": "Ended in IVR",
+    "callback_requested": "Callback req.", "missed": "Missed", "balance_gap": "Gap",
+    "balance_gap_share": "Gap share", "units_unbalanced": "Units off"})
+counts = ["Inbound", "Answered", "Ended in IVR", "Callback req.", "Missed", "Gap"]
+st.caption("Gap = inbound − (answered + ended in IVR + callback requested + missed). Units off = practices "
+           "and shared accounts whose own outcomes do not add up that month.")
+render.table(sel, gap, key="balance_gap", grain="area-month", row_key=["Month"],
+             column_config={**{c: st.column_config.NumberColumn(c, format="localized") for c in counts},
+                            "Gap share": st.column_config.NumberColumn("Gap share", format="percent")},
+             counts=counts, shares={"Gap share": ("Gap", "Inbound")})
 
 st.subheader("Callbacks")
 cb = monthly[["month", "callback_requested", "callback_made", "callback_made_ratio", "units_without_callbacks"]]

@@ -16,35 +16,38 @@ areas = sel.store.query("area_period_metrics", pcn=sel.pcn, icb=sel.icb or "", s
 pcn = areas[areas["level"] == "pcn"].iloc[0]
 months = int(pcn["months"])
 
-render.text(sel, f"### {fmt_share(pcn['answered_share'], 0)} of calls to {sel.pcn_name} were answered "
-                 f"and {fmt_share(pcn['missed_share'], 0)} were missed")
-st.caption(sel.subtitle(f"{fmt_count(pcn['inbound'])} inbound calls over {months} month(s)"))
+render.text(sel, f"### {fmt_share(pcn['answered_share'], 0)} of calls were answered and "
+                 f"{fmt_share(pcn['missed_share'], 0)} were missed")
+st.caption(f"{fmt_count(pcn['inbound'])} inbound calls over {months} month{'s' if months != 1 else ''}")
 
-row1 = st.columns(4)
-row1[0].metric("Inbound calls", fmt_count(pcn["inbound"]),
-               help="CBT001: all external inbound calls, including shared-account calls published under this PCN.")
 rate = pcn["calls_per_1000"]
-row1[1].metric("Calls per 1,000 patients a month", "–" if pd.isna(rate) else f"{rate:,.0f}",
-               help="Calls at named practices with a known list size, per 1,000 of their registered patients, "
-                    "per month (list dated the 1st of each month). Needs a list-size file.")
-row1[2].metric("Answered", fmt_share(pcn["answered_share"]), help=f"{fmt_count(pcn['answered'])} calls (CBT003/CBT007)")
-row1[3].metric("Ended in the automated menu (IVR)", fmt_share(pcn["ivr_share"]),
-               help=f"{fmt_count(pcn['ended_in_ivr'])} calls (CBT002): signposted, diverted or dealt with by the menu")
-row2 = st.columns(4)
-row2[0].metric("Callback requested", fmt_share(pcn["callback_requested_share"]),
-               help=f"{fmt_count(pcn['callback_requested'])} calls (CBT005)")
-row2[1].metric("Missed (includes voicemail)", fmt_share(pcn["missed_share"]),
-               help=f"{fmt_count(pcn['missed'])} calls (CBT004)")
-row2[2].metric("Answered within 2 minutes", fmt_share(pcn["answered_within_2min_share"]),
-               help="Share of answered calls that waited 2 minutes or less (wait bands 0-60 and 61-120 s).")
-ratio = pcn["callback_made_ratio"]
-row2[3].metric("Callbacks made ÷ requested", "not used" if pcn["callback_requested"] == 0 else fmt_share(ratio),
-               help="CBT006 ÷ CBT005. Where no callbacks were requested the practice does not use the feature.")
+tiles = [
+    ("Inbound calls", fmt_count(pcn["inbound"]),
+     "CBT001: all external inbound calls, including shared-account calls published under this PCN."),
+    ("Calls per 1,000 patients a month", "–" if pd.isna(rate) else f"{rate:,.0f}",
+     "Calls at named practices with a known list size, per 1,000 of their registered patients, per month "
+     "(list dated the 1st of each month). Needs a list-size file."),
+    ("Answered", fmt_share(pcn["answered_share"]), f"{fmt_count(pcn['answered'])} calls (CBT003/CBT007)"),
+    ("Ended in the menu (IVR)", fmt_share(pcn["ivr_share"]),
+     f"{fmt_count(pcn['ended_in_ivr'])} calls (CBT002): signposted, diverted or dealt with by the automated menu"),
+    ("Callback requested", fmt_share(pcn["callback_requested_share"]),
+     f"{fmt_count(pcn['callback_requested'])} calls (CBT005)"),
+    ("Missed (includes voicemail)", fmt_share(pcn["missed_share"]), f"{fmt_count(pcn['missed'])} calls (CBT004)"),
+    ("Answered within 2 minutes", fmt_share(pcn["answered_within_2min_share"]),
+     "Share of answered calls that waited 2 minutes or less (wait bands 0-60 and 61-120 s)."),
+    ("Callbacks made ÷ requested", "not used" if pcn["callback_requested"] == 0 else fmt_share(pcn["callback_made_ratio"]),
+     "CBT006 ÷ CBT005. Where no callbacks were requested the practice does not use the feature."),
+]
+per_row = 2 if sel.large else 4
+for start in range(0, len(tiles), per_row):
+    for column, (label, value, help_text) in zip(st.columns(per_row), tiles[start:start + per_row]):
+        column.metric(label, value, help=help_text)
 
 st.subheader("Beside the ICB and England")
 st.caption("Reference values for the same period, not a ranking. Systems are set up differently in every "
            "practice, so differences need care.")
-labels = {"pcn": sel.pcn_label, "icb": sel.icb_name or "ICB", "england": "England"}
+labels = {"pcn": "This PCN", "icb": "Its ICB", "england": "England"}
+render.text(sel, f"This PCN: {sel.pcn_label}. Its ICB: {sel.icb_name or 'not known'}.")
 measures = [("Inbound calls", "inbound", "count"), ("Calls per 1,000 patients a month", "calls_per_1000", "rate"),
             ("Answered", "answered_share", "share"), ("Ended in IVR", "ivr_share", "share"),
             ("Callback requested", "callback_requested_share", "share"), ("Missed", "missed_share", "share"),
@@ -62,10 +65,10 @@ for _, area in areas.iterrows():
 render.table(sel, table, key="overview_reference", grain="area-comparison", row_key=["Measure"])
 
 st.subheader("Coverage")
-of = f" of {sel.members} member practices" if sel.members else ""
+of = f" of {sel.members} member" if sel.members else ""
 shared = pcn["shared_account_inbound"]
 render.text(sel, f"- **{int(pcn['practices_reporting'])}{of}** practices reported calls in the period"
-                 + ("" if sel.members else " (upload the practice-to-PCN mapping file to see how many are members)")
+                 + ("" if sel.members else " (add the practice-to-PCN mapping file to see how many are members)")
                  + f".\n- **{fmt_count(shared)}** calls ({fmt_share(pcn['shared_account_share'])}) came through "
                  "shared phone accounts published under this PCN; they cannot be split between practices.")
 if pcn["balance_gap"] and not pd.isna(pcn["balance_gap"]):

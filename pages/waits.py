@@ -44,7 +44,8 @@ if not duration.isna().all():
     fig = charts.band_distributions(
         {"Answered calls: call length": duration.fillna(0)},
         f"{fmt_share(long_calls, 0)} of answered calls lasted over 5 minutes",
-        sel.subtitle("Share of answered calls by call duration"), sel.source_line, large=sel.large)
+        sel.subtitle("Share of answered calls by call duration"), sel.source_line, large=sel.large,
+        x_title="Call length")
     data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered_calls": duration.values})
     render.chart(sel, fig, data, key="waits_durations", grain="area-band", row_key=["band_seconds"],
                  counts=["answered_calls"])
@@ -60,6 +61,12 @@ if len(monthly) > 1:
                 "over_5": "Answered after over 5 minutes"},
         "Time to answer, month by month", sel.subtitle("Share of answered calls by time waited"),
         sel.source_line, y_title="Share of answered calls", large=sel.large)
+    if (trend["month"] == pd.Timestamp("2026-06-01")).any() and trend["month"].min() < pd.Timestamp("2026-06-01"):
+        # Wait times break in series in June 2026: mark it where the series spans it.
+        fig.add_vline(x=charts.month_labels(pd.Series([pd.Timestamp("2026-06-01")]))[0], line_dash="dot",
+                      line_color=charts.GREY)
+        fig.add_annotation(x="Jun 2026", y=1, yref="paper", text="Series break: one supplier's method changed",
+                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(color="#425563"))
     data = trend[["month", "answered_with_waits", "answered_wait_0", "answered_wait_1", "answered_wait_3",
                   "within_1", "within_2", "over_5"]].assign(month=trend["month"].dt.strftime("%Y-%m"))
     render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"],

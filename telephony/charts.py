@@ -27,27 +27,38 @@ OUTCOMES = (  # column, label, colour
 WAIT_LABELS = ("Under 1 min", "1-2 min", "2-5 min", "Over 5 min")
 assert len(WAIT_LABELS) == len(WAIT_BANDS)
 BAND_LABELS = tuple(b.replace(" - ", "–") for b in TIME_BANDS)
+# Short axis labels for the nine bands (the CSV downloads keep the published wording).
+BAND_SHORT = ("00–06", "06–08", "08–10", "10–12", "12–14", "14–16", "16–18", "18–18:30", "18:30–24")
 WEEKDAY_LABELS = (*WEEKDAYS, "Bank holidays")
 
 
 def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = False,
           height: int | None = None) -> go.Figure:
+    """House style: title and subtitle top left, legend above the plot, source line under the
+    x-axis (in pixels below it, so it never meets tick labels or the legend)."""
     base = 20 if large else 13
+    legend_items = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    lines = 1 + subtitle.count("<br>")
+    top = (88 if large else 68) + lines * (26 if large else 19)
+    if legend_items > 1:
+        top += (34 if large else 26) * (1 + legend_items // 4)
     fig.update_layout(
         title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=base, color="#425563")),
-                   font=dict(size=base + 6, color="#212B32"), x=0, xanchor="left"),
+                   font=dict(size=base + 6, color="#212B32"), x=0, xanchor="left", xref="paper",
+                   y=1, yref="container", yanchor="top", pad=dict(t=12)),
         font=dict(family="Arial, Helvetica, sans-serif", size=base, color="#212B32"),
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=10, r=10, t=110 if large else 90, b=90 if large else 80),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(size=base)),
-        height=height or (620 if large else 460),
+        margin=dict(l=10, r=20, t=top, b=112 if large else 92),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left", font=dict(size=base)),
+        height=height or (640 if large else 470),
         hoverlabel=dict(font_size=base),
     )
-    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=-0.34 if large else -0.3,
-                       showarrow=False, xanchor="left", font=dict(size=base - 2, color="#425563"))
-    fig.update_xaxes(showgrid=False, linecolor="#AEB7BD", tickfont=dict(size=base))
+    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                       yshift=-(80 if large else 64), showarrow=False,
+                       font=dict(size=base - 2, color="#425563"))
+    fig.update_xaxes(showgrid=False, linecolor="#AEB7BD", tickfont=dict(size=base), automargin=False)
     fig.update_yaxes(gridcolor="#E8EDEE", zerolinecolor="#AEB7BD", tickfont=dict(size=base))
     return fig
 
@@ -64,7 +75,7 @@ def outcome_shares_by_month(frame: pd.DataFrame, title: str, subtitle: str, sour
     for col, label, colour in OUTCOMES:
         share = frame[col] / frame["inbound"]
         fig.add_bar(x=x, y=share, name=label, marker_color=colour,
-                    text=[f"{v:.0%}" if pd.notna(v) else "" for v in share], textposition="inside",
+                    text=[f"{v:.0%}" if pd.notna(v) and v >= 0.04 else "" for v in share], textposition="inside",
                     customdata=frame[col], hovertemplate=f"{label}: %{{y:.1%}} (%{{customdata:,}} calls)<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", title="Share of inbound calls", range=[0, 1.05])
@@ -76,7 +87,7 @@ def outcomes_by_band(frame: pd.DataFrame, title: str, subtitle: str, source: str
                      large: bool = False) -> go.Figure:
     """Stacked bars: outcome shares by time of day."""
     fig = go.Figure()
-    x = [BAND_LABELS[b] for b in frame["band"]]
+    x = [BAND_SHORT[b] for b in frame["band"]]
     for col, label, colour in OUTCOMES:
         share = frame[col] / frame["inbound"]
         fig.add_bar(x=x, y=share, name=label, marker_color=colour,
@@ -85,7 +96,7 @@ def outcomes_by_band(frame: pd.DataFrame, title: str, subtitle: str, source: str
                     hovertemplate=f"{label}: %{{y:.1%}} (%{{customdata:,}} calls)<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", title="Share of inbound calls", range=[0, 1.05])
-    fig.update_xaxes(title="Time of call", type="category")
+    fig.update_xaxes(title="Time of call (hours)", type="category", tickangle=0)
     return style(fig, title, subtitle, source, large)
 
 
@@ -100,8 +111,8 @@ def demand_heatmap(grid: pd.DataFrame, title: str, subtitle: str, source: str, l
         colorbar=dict(title="Calls per day"),
     ))
     fig.update_yaxes(autorange="reversed", title="")
-    fig.update_xaxes(title="Time of call", type="category", side="top")
-    return style(fig, title, subtitle, source, large, height=560 if large else 440)
+    fig.update_xaxes(title="Time of call (hours)", type="category", tickangle=0)
+    return style(fig, title, subtitle, source, large, height=600 if large else 470)
 
 
 def bars(x: list, y: list, title: str, subtitle: str, source: str, *, y_title: str, x_title: str,
@@ -115,7 +126,7 @@ def bars(x: list, y: list, title: str, subtitle: str, source: str, *, y_title: s
 
 
 def band_distributions(series: dict[str, pd.Series], title: str, subtitle: str, source: str,
-                       large: bool = False) -> go.Figure:
+                       large: bool = False, x_title: str = "Time waited") -> go.Figure:
     """Grouped bars: each named distribution's share in the four wait/duration bands."""
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
@@ -127,7 +138,7 @@ def band_distributions(series: dict[str, pd.Series], title: str, subtitle: str, 
                     hovertemplate=f"{name}, %{{x}}: %{{y:.1%}} (%{{customdata:,}} calls)<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", title="Share of calls")
-    fig.update_xaxes(title="Time band", type="category")
+    fig.update_xaxes(title=x_title, type="category")
     return style(fig, title, subtitle, source, large)
 
 
@@ -147,7 +158,7 @@ def lines_by_month(frame: pd.DataFrame, columns: dict[str, str], title: str, sub
 
 
 def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitle: str, source: str,
-                 *, pcn_label: str, large: bool = False) -> go.Figure:
+                 *, pcn_label: str, large: bool = False, value_format: str = ".0%") -> go.Figure:
     """OpenPrescribing-style bands: for each metric, the 10th-90th percentile range across PCNs
     as a light band, deciles as ticks, the median bold, and the chosen PCN as a marker. No PCN
     other than the chosen one is identifiable."""
@@ -160,13 +171,33 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
         fig.add_scatter(y=names, x=rows[q], mode="markers", marker=dict(symbol="line-ns", size=16,
                         line=dict(width=1, color="#4C6272")), showlegend=q == "p20",
                         name="Deciles", hoverinfo="skip")
-    fig.add_scatter(y=names, x=rows["p50"], mode="markers", name="Median PCN",
+    fig.add_scatter(y=names, x=rows["p50"], mode="markers+text", name="Median PCN",
                     marker=dict(symbol="line-ns", size=24, line=dict(width=4, color="#212B32")),
+                    text=[f"median {v:{value_format}}" for v in rows["p50"]], textposition="bottom center",
                     hovertemplate="%{y}: median %{x:.1%}<extra></extra>")
-    fig.add_scatter(y=names, x=rows["pcn_value"], mode="markers", name=pcn_label,
+    fig.add_scatter(y=names, x=rows["pcn_value"], mode="markers+text", name=pcn_label,
                     marker=dict(symbol="diamond", size=18 if large else 14, color=PALETTE[3],
                                 line=dict(width=2, color="#212B32")),
+                    text=[f"<b>{v:{value_format}}</b>" if pd.notna(v) else "" for v in rows["pcn_value"]],
+                    textposition="top center",
                     hovertemplate=f"{pcn_label}: %{{x:.1%}}<extra></extra>")
-    fig.update_xaxes(tickformat=".0%", title="Share", rangemode="tozero")
+    fig.update_xaxes(tickformat=value_format, title="Share of inbound calls (answered within 2 minutes: of answered calls)",
+                     rangemode="tozero")
     fig.update_yaxes(title="", autorange="reversed")
-    return style(fig, title, subtitle, source, large, height=120 + 70 * len(rows) + (80 if large else 40))
+    return style(fig, title, subtitle, source, large, height=230 + (110 if large else 85) * len(rows))
+
+
+def daily_calls(daily: pd.DataFrame, title: str, subtitle: str, source: str, large: bool = False) -> go.Figure:
+    """Calls per day on a date axis: weekdays blue, weekends grey, bank holidays shaded yellow
+    (named in the hover text; pages list them under the chart)."""
+    colours = [PALETTE[0] if w <= 5 else GREY for w in daily["weekday"]]
+    fig = go.Figure(go.Bar(x=daily["date"], y=daily["calls"], marker_color=colours, name="Calls",
+                           customdata=daily["bank_holiday"].fillna(""),
+                           hovertemplate="%{x|%a %d %b %Y}: %{y:,} calls %{customdata}<extra></extra>"))
+    for day, name in zip(daily["date"], daily["bank_holiday"]):
+        if pd.notna(name):
+            fig.add_vrect(x0=day - pd.Timedelta(hours=12), x1=day + pd.Timedelta(hours=12),
+                          fillcolor=PALETTE[3], opacity=0.45, line_width=0)
+    fig.update_yaxes(title="Inbound calls", rangemode="tozero")
+    fig.update_xaxes(title="Day", type="date", tickformat="%d %b", tickangle=0, nticks=12)
+    return style(fig, title, subtitle, source, large)

@@ -293,6 +293,10 @@ class Store:
         named = pm[pm["practice_code"] != SHARED_ACCOUNT]
         report.practices = int(named["practice_code"].nunique())
         report.pcns = int(sum(is_real_pcn(c) for c in pm["pcn_code"].unique()))
+        report.notes.append(
+            f"{report.practices:,} practices have their own rows. NHS England's 'practices included' count "
+            "(Table 1) also counts practices whose calls come through a shared phone account, so it is higher."
+        )
         shared = pm[pm["practice_code"] == SHARED_ACCOUNT]
         if not shared.empty:
             report.notes.append(

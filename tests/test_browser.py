@@ -328,7 +328,7 @@ def test_upload_real_workbook_and_pick_a_pcn(new_page, app_url):
     expect_page(page, "Overview")
     metric = page.get_by_test_id("stMetric").filter(has_text="Inbound calls")
     expect(metric.get_by_test_id("stMetricValue")).to_have_text(inbound)
-    expect(page.get_by_text(f"calls to {PCN_NAME} were answered")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{PCN_NAME} ({PCN_CODE})")).to_be_visible()
     snap(page, "11-overview-upload.png")
 
     uploaded = page.get_by_test_id("stAlert").filter(has_text="Showing your uploaded files")

@@ -15,23 +15,20 @@ import streamlit as st
 from telephony.gate import Refused
 from ui.selection import Selection
 
-LARGE_CSS = """
-<style>
-html, body, [class*="st-"], .stMarkdown p, .stMarkdown li { font-size: 1.35rem !important; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.9rem !important; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.35rem !important; }
-</style>
-"""
+# Shared screen: scale the root font; Streamlit sizes text in rem, so everything grows together.
+LARGE_CSS = "<style>html { font-size: 21px !important; }</style>"
 
 
-def page_header(sel: Selection, title: str, intro: str = "") -> None:
-    """Title, what data the page shows (sample or which uploads), and shared-screen banner."""
+def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool = True) -> None:
+    """Title, the PCN and period shown, what data the page shows (sample or which uploads), and
+    the shared-screen banner."""
     if sel.large:
         st.markdown(LARGE_CSS, unsafe_allow_html=True)
         st.info("**Shared screen.** This screen shows aggregated PCN views only. No practice is named, "
                 "ranked or singled out; downloads have disclosure control applied.", icon="🖥️")
     st.title(title)
+    if about_pcn and sel.pcn:
+        text(sel, f"#### {sel.pcn_label} · {sel.period_label}")
     if sel.is_sample:
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
                    "It is not real NHS data. Upload your own files in the sidebar.", icon="🧪")

@@ -51,8 +51,19 @@ class Selection:
     def source_line(self) -> str:
         return SAMPLE_SOURCE if self.is_sample else SOURCE
 
+    @property
+    def icb_short(self) -> str:
+        """'NHS KENT AND MEDWAY INTEGRATED CARE BOARD' -> 'KENT AND MEDWAY ICB'."""
+        name = self.icb_name or "the ICB"
+        name = name.removeprefix("NHS ").removeprefix("nhs ")
+        for long in (" INTEGRATED CARE BOARD", " Integrated Care Board"):
+            if name.endswith(long):
+                return name[: -len(long)] + " ICB"
+        return name
+
     def subtitle(self, measure: str, where: str | None = None) -> str:
-        return f"{measure} · {where or self.pcn_label} · {self.period_label}"
+        """Chart subtitle on two lines (Plotly does not wrap): the measure, then area and period."""
+        return f"{measure}<br>{where or self.pcn_label} · {self.period_label}"
 
     def area(self, level: str = "pcn") -> dict:
         """Query params for one area over the period."""

@@ -11,7 +11,7 @@ from telephony.gate import Policy
 from ui.session import MAX_UPLOAD_MB, SAMPLE, UPLOADS, session
 from ui.selection import Selection
 
-SOURCE_LABELS = {SAMPLE: "Synthetic sample (not real data)", UPLOADS: "Your uploaded files"}
+SOURCE_LABELS = {SAMPLE: "Sample (synthetic)", UPLOADS: "Your files"}
 
 
 def _process_uploads(files) -> int:
@@ -94,13 +94,14 @@ def build() -> Selection:
                 choose("pcn", (several if not several.empty else directory)["pcn_code"].iloc[0])
 
         def label(code: str) -> str:
-            r = by_code.loc[code]
-            of = f" of {int(r['members'])}" if pd.notna(r["members"]) else ""
-            return f"{r['pcn_name']} ({code}) · {int(r['practices_reporting'])}{of} practices reporting"
+            return f"{by_code.loc[code, 'pcn_name']} ({code})"
 
         pcn = st.sidebar.selectbox("PCN (type to search by name or code)", codes, format_func=label,
                                    **_seeded("pcn", codes[0]))
         row = by_code.loc[pcn]
+        of = f" of {int(row['members'])} member" if pd.notna(row["members"]) else ""
+        st.sidebar.caption(f"{int(row['practices_reporting'])}{of} practices reporting in "
+                           f"{pd.Timestamp(row['last_month']):%B %Y}")
 
     months: list[dt.date] = []
     start = end = None
