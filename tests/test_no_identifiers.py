@@ -52,7 +52,9 @@ def _files(folder: Path, found: list[tuple[str, str, int]]) -> list[Path]:
         geos.append(Geo("Y61", "QHG", "M1J4Y", pcn, code, name, pcn_name))
     shared = Geo("Y61", "QHG", "M1J4Y", "U11111", "Unassigned", "Unmapped", "NORTH TEST PCN")
     rows = [_row(g, calls) for g, (_, _, calls) in zip(geos, found)] + [_row(shared, 100)]
-    workbook = write_summary_workbook(folder / "summary.xlsx", WorkbookSpec(dt.date(2026, 1, 1), rows))
+    # The workbook is named after a practice, as a practice manager's own download might be.
+    workbook = write_summary_workbook(folder / f"{found[0][1].title()} calls.xlsx",
+                                      WorkbookSpec(dt.date(2026, 1, 1), rows))
     mapping = write_csv(folder / "map.csv", MAP_HEADER, [map_row(g) for g in geos])
     return [workbook, mapping]
 

@@ -34,6 +34,12 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
                    "It is not real NHS data. Upload your own files in the sidebar.", icon="🧪")
     elif sel.uploads:
         names = ", ".join(sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
+        try:
+            names = sel.gate.check_text(names)
+        except Refused:   # a file named after a practice: say how many, not what
+            names = f"{len(sel.uploads)} file(s) (names hidden: they would identify a practice)"
+        if sel.large:
+            names = f"{len(sel.uploads)} file(s)"
         st.success(f"**Showing your uploaded files:** {names}", icon="📂")
     if intro:
         st.caption(intro)

@@ -61,13 +61,19 @@ def build() -> Selection:
     st.sidebar.markdown("### Phone access data")
     source = st.sidebar.radio("Data shown", [SAMPLE, UPLOADS], format_func=SOURCE_LABELS.get,
                               **_seeded("data_source", SAMPLE))
-    files = st.sidebar.file_uploader(
-        "Add your files (.xlsx, .csv, .zip)", type=["xlsx", "csv", "zip"], accept_multiple_files=True,
-        key="uploads",
-        help=("Publication Summary workbooks, the practice-level CSV zips, list sizes and mapping "
-              f"files. Up to {MAX_UPLOAD_MB:,} MB each. Files stay on this computer and are "
-              "deleted when you close the tab."),
-    )
+    shared_screen = st.session_state.get("chosen_shared_screen", params.get("mode") == "shared")
+    if shared_screen:
+        # File names can name a practice; a shared screen shows none. Loaded files stay loaded.
+        st.sidebar.caption("Uploading is hidden on a shared screen; files already added stay loaded.")
+        files = []
+    else:
+        files = st.sidebar.file_uploader(
+            "Add your files (.xlsx, .csv, .zip)", type=["xlsx", "csv", "zip"], accept_multiple_files=True,
+            key="uploads",
+            help=("Publication Summary workbooks, the practice-level CSV zips, list sizes and mapping "
+                  f"files. Up to {MAX_UPLOAD_MB:,} MB each. Files stay in this session only and are "
+                  "deleted when you close the tab."),
+        )
     if _process_uploads(files) and source != UPLOADS:
         # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
         choose("data_source", UPLOADS)
