@@ -56,9 +56,12 @@ def _select_list(shape: CsvShape, family: str) -> str:
 
 
 def _ensure_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS time_band_lookup (text VARCHAR PRIMARY KEY, band UTINYINT)")
-    if con.execute("SELECT count(*) FROM time_band_lookup").fetchall()[0][0] == 0:
-        con.executemany("INSERT INTO time_band_lookup VALUES (?, ?)", time_band_lookup())
+    """Lookup table and macros, created once per connection."""
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'time_band_lookup' "
+                   "AND temporary").fetchall()[0][0]:
+        return
+    con.execute("CREATE TEMP TABLE time_band_lookup (text VARCHAR PRIMARY KEY, band UTINYINT)")
+    con.executemany("INSERT INTO time_band_lookup VALUES (?, ?)", time_band_lookup())
     con.execute(NORMALISE_BAND_MACRO)
     con.execute(BUCKET_MACRO)
 
@@ -166,7 +169,6 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             {token_col} AS detail_raw,
             NULL::BIGINT AS dup_of
         FROM typed
-        ORDER BY rid
         """,
         {"skip": shape.skip},
     )
