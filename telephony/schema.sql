@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS units (
     sub_icb_code  VARCHAR NOT NULL,
     icb_code      VARCHAR NOT NULL,
     region_code   VARCHAR NOT NULL,
+    geo_key       UBIGINT NOT NULL UNIQUE,  -- hash of the five codes; facts are joined on it
     UNIQUE (practice_code, pcn_code, sub_icb_code, icb_code, region_code)
 );
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -43,13 +45,9 @@ MAX_MEMBER_BYTES = 2 * 1024**3          # one CSV inside a zip, uncompressed
 MAX_ZIP_BYTES = 8 * 1024**3             # all CSVs inside a zip, uncompressed
 MAX_RATIO = 200                         # uncompressed / compressed, per member
 
-UNIT_COLUMNS = {  # staged CSV column -> units column
-    "practice_code": "practice_code",
-    "pcn_code": "pcn_code",
-    "sub_icb_location_code": "sub_icb_code",
-    "icb_code": "icb_code",
-    "region_code": "region_code",
-}
+# A unit's key: the hash of its five published codes, in this order, as text. CSV staging
+# computes the same expression (telephony.readers.csv_long.stage).
+GEO_KEY = "hash(region_code, icb_code, sub_icb_code, pcn_code, practice_code)"
 
 
 _IN_MONTH = "t.unit_id = o.unit_id AND t.date >= o.month AND t.date < o.month + INTERVAL 1 MONTH"
@@ -80,6 +78,7 @@ class Store:
         copy is independent: nothing written here reaches the snapshot)."""
         self.path = str(path) if path else ":memory:"
         self.con = duckdb.connect(self.path)
+        self.con.execute("SET enable_progress_bar = false")   # it would print over the CLI's output
         self.temp_dir = Path(temp_dir) if temp_dir else None
         self.reports: list[LoadReport] = []
         if snapshot:
@@ -185,16 +184,16 @@ class Store:
             raise FileProblem(f"is of a kind the store cannot load ({kind})")
 
     # ------------------------------------------------------------------ units and names
-    def _intern_units(self, view: str) -> None:
-        """Add any new unit tuples found in `view` (columns as in `units`)."""
+    def _intern_units(self, rows_sql: str) -> None:
+        """Add any new units among the rows `rows_sql` selects (columns named as in `units`).
+        Units are found by `geo_key`, the hash of the five codes, which CSV staging computes in
+        its one scan (telephony.readers.csv_long), so facts join on one integer."""
         self.con.execute(
             f"""
             INSERT INTO units
-            SELECT nextval('unit_seq'), practice_code, pcn_code, sub_icb_code, icb_code, region_code
-            FROM (SELECT DISTINCT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM {view}) n
-            WHERE NOT EXISTS (
-                SELECT 1 FROM units u WHERE u.practice_code = n.practice_code AND u.pcn_code = n.pcn_code
-                AND u.sub_icb_code = n.sub_icb_code AND u.icb_code = n.icb_code AND u.region_code = n.region_code)
+            SELECT nextval('unit_seq'), practice_code, pcn_code, sub_icb_code, icb_code, region_code, geo_key
+            FROM (SELECT DISTINCT *, {GEO_KEY} AS geo_key FROM ({rows_sql})) n
+            WHERE geo_key NOT IN (SELECT geo_key FROM units)
             """
         )
 
@@ -243,14 +242,14 @@ class Store:
         pm = data.practice_month
         con = self.con
         con.register("wb_df", pm)
-        self._intern_units("wb_df")
+        self._intern_units("SELECT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM wb_df")
         for level in ("practice", "pcn", "sub_icb", "icb", "region"):
             self._name(level, pm[pm["practice_code"] != SHARED_ACCOUNT] if level == "practice" else pm,
                        f"{level}_code", f"{level}_name", source_id)
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE wb_units AS
-               SELECT w.*, u.unit_id FROM wb_df w JOIN units u USING (practice_code, pcn_code, sub_icb_code,
-               icb_code, region_code)"""
+            f"""CREATE OR REPLACE TEMP TABLE wb_units AS
+               SELECT w.*, u.unit_id FROM (SELECT *, {GEO_KEY} AS geo_key FROM wb_df) w
+               JOIN units u USING (geo_key)"""
         )
         con.unregister("wb_df")
         con.execute("CREATE OR REPLACE TEMP TABLE wb_cov AS SELECT DISTINCT month, unit_id FROM wb_units")
@@ -316,10 +315,11 @@ class Store:
 
     # ------------------------------------------------------------------ CSV families
     def _load_zip(self, path: Path, detected: Detected, source_id: int, report: LoadReport) -> None:
-        with tempfile.TemporaryDirectory(dir=self.temp_dir) as tmp, zipfile.ZipFile(path) as zf:
-            members, total = [], 0
-            infos = {i.filename: i for i in zf.infolist()}
-            for name, shape in detected.members:
+        with tempfile.TemporaryDirectory(dir=self.temp_dir) as tmp:
+            with zipfile.ZipFile(path) as zf:
+                infos = {i.filename: i for i in zf.infolist()}
+            total = 0
+            for name, _ in detected.members:   # guard on the sizes the zip declares, before expanding
                 info = infos[name]
                 ratio = info.file_size / max(info.compress_size, 1)
                 total += info.file_size
@@ -330,15 +330,12 @@ class Store:
                         f"{MAX_MEMBER_BYTES / 1e9:.0f} GB per CSV, {MAX_ZIP_BYTES / 1e9:.0f} GB per zip and "
                         f"a ratio of {MAX_RATIO}"
                     )
-                target = Path(tmp) / f"member_{len(members)}.csv"
-                with zf.open(info) as src, open(target, "wb") as dst:
-                    copied = 0
-                    while block := src.read(1 << 20):
-                        copied += len(block)
-                        if copied > MAX_MEMBER_BYTES:   # the header may understate the size
-                            raise FileProblem(f"holds '{name}', which expands past the {MAX_MEMBER_BYTES / 1e9:.0f} GB limit")
-                        dst.write(block)
-                members.append((name, target, shape))
+            targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.members))]
+            # zlib releases the GIL: members expand in parallel, each through its own handle.
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+                list(pool.map(lambda job: _extract(path, job[0], job[1]),
+                              zip([n for n, _ in detected.members], targets)))
+            members = [(name, target, shape) for (name, shape), target in zip(detected.members, targets)]
             kinds = {shape.kind for _, _, shape in members}
             report.kind = kinds.pop() if len(kinds) == 1 else "csv_zip"
             for skipped in detected.skipped:
@@ -371,37 +368,35 @@ class Store:
             report.rows_read += staged.rows_read
             months.add(staged.month)
             family = {"by_day_time": "by_day_time"}.get(shape.kind) or csv_long.BUCKET_FAMILY[shape.kind]
-            con.execute(
-                """CREATE OR REPLACE TEMP VIEW stg_units AS
-                   SELECT practice_code, pcn_code, sub_icb_location_code AS sub_icb_code, icb_code, region_code
-                   FROM stg WHERE problem IS NULL"""
-            )
-            self._intern_units("stg_units")
-            con.execute(
-                """CREATE OR REPLACE TEMP TABLE stg_ok AS
-                   SELECT s.*, u.unit_id FROM stg s JOIN units u
-                   ON u.practice_code = s.practice_code AND u.pcn_code = s.pcn_code
-                   AND u.sub_icb_code = s.sub_icb_location_code AND u.icb_code = s.icb_code
-                   AND u.region_code = s.region_code
-                   WHERE s.problem IS NULL"""
+            self._intern_units(
+                """SELECT any_value(practice_code) AS practice_code, any_value(pcn_code) AS pcn_code,
+                          any_value(sub_icb_location_code) AS sub_icb_code, any_value(icb_code) AS icb_code,
+                          any_value(region_code) AS region_code
+                   FROM stg WHERE problem IS NULL GROUP BY geo"""
             )
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE stg_cov AS SELECT DISTINCT date_trunc('month', day)::DATE AS month, "
-                "unit_id FROM stg_ok"
+                """CREATE OR REPLACE TEMP TABLE stg_cov AS
+                   SELECT $month::DATE AS month, u.unit_id
+                   FROM (SELECT DISTINCT geo FROM stg WHERE problem IS NULL) g JOIN units u ON u.geo_key = g.geo""",
+                {"month": staged.month},
             )
-            # Rows of another region's CSV in the same zip are new units, not overlaps; rows this
-            # same file already loaded (a member repeated) count as overlaps too.
+            # Rows of another region's CSV in the same zip are new units, not overlaps.
             self._replace_overlaps(family, "stg_cov", source_id, report)
             if family == "by_day_time":
                 con.execute(
-                    "INSERT INTO calls_by_band SELECT day, unit_id, ind, band, num::INTEGER, $s FROM stg_ok",
+                    """INSERT INTO calls_by_band
+                       SELECT s.day, u.unit_id, s.ind, s.band, s.num::INTEGER, $s
+                       FROM stg s JOIN units u ON u.geo_key = s.geo WHERE s.problem IS NULL""",
                     {"s": source_id},
                 )
             else:
                 con.execute(
                     """INSERT INTO calls_by_bucket
-                       SELECT day, unit_id, $family, ind, bucket, lo, hi, wait_band, core, num::INTEGER, $s
-                       FROM stg_ok""",
+                       SELECT s.day, u.unit_id, $family, s.ind, b.bucket, b.lo, b.hi, b.wait_band, s.core,
+                              s.num::INTEGER, $s
+                       FROM stg s JOIN units u ON u.geo_key = s.geo
+                       JOIN stg_buckets b ON b.token IS NOT DISTINCT FROM s.token
+                       WHERE s.problem IS NULL""",
                     {"s": source_id, "family": family},
                 )
             con.execute(
@@ -409,16 +404,13 @@ class Store:
                 {"family": family, "s": source_id},
             )
             con.execute(
-                """INSERT INTO rejects
-                   SELECT $s, member, row_number, problem_column, problem,
-                          CASE problem_column WHEN 'Date' THEN date WHEN 'Indicator' THEN indicator
-                               WHEN 'Value' THEN value WHEN 'PRACTICE_CODE' THEN practice_code
-                               WHEN 'PCN_CODE' THEN pcn_code ELSE detail_raw END
-                   FROM stg WHERE problem IS NOT NULL""",
+                """INSERT INTO rejects SELECT $s, member, row_number, problem_column, problem, raw
+                   FROM stg_rejects""",
                 {"s": source_id},
             )
-            report.rows_loaded += con.execute("SELECT count(*) FROM stg_ok").fetchall()[0][0]
-            con.execute("DROP VIEW stg_units; DROP TABLE stg_ok; DROP TABLE stg_cov; DROP TABLE stg")
+            report.rows_loaded += con.execute("SELECT count(*) FROM stg WHERE problem IS NULL").fetchall()[0][0]
+            for name in ("stg_cov", "stg_rejects", "stg_buckets", "stg_files", "stg"):
+                con.execute(f"DROP TABLE {name}")
         self._refresh_daily_month(sorted(months))
         self._reconcile_daily(sorted(months), report)
         self._record_reconciliation(source_id, report)
@@ -462,6 +454,17 @@ class Store:
                     "expected": float(row[1] or 0), "actual": float(row[2] or 0),
                     "ok": (row[1] or 0) == (row[2] or 0),
                 })
+
+
+def _extract(zip_path: Path, name: str, target: Path) -> None:
+    """Expand one zip member to disk, stopping at the size limit whatever its header claims."""
+    with zipfile.ZipFile(zip_path) as zf, zf.open(name) as src, open(target, "wb") as dst:
+        copied = 0
+        while block := src.read(1 << 20):
+            copied += len(block)
+            if copied > MAX_MEMBER_BYTES:
+                raise FileProblem(f"holds '{name}', which expands past the {MAX_MEMBER_BYTES / 1e9:.0f} GB limit")
+            dst.write(block)
 
 
 def copy_upload(data: bytes, directory: Path, name: str) -> Path:

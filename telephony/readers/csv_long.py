@@ -1,9 +1,9 @@
 """The three practice-level CSV families (By Day and Time, By Durations, Calls Answered Metric).
 
 Read with DuckDB's own CSV reader (no pandas on this path: a national month is ~3.8 million
-rows). Each CSV is staged once into a typed temporary table where every row carries either its
-parsed values or the reason it cannot be loaded; the store then moves good rows into the fact
-tables and bad rows into `rejects`.
+rows), in one scan into a typed temporary table where every row carries either its parsed values
+or the reason it cannot be loaded; the store then moves good rows into the fact tables (joining
+units on a hash of the five geography codes) and bad rows into `rejects`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def _select_list(shape: CsvShape, family: str) -> str:
                 parts.append(f"NULL::VARCHAR AS {name}")
                 continue
             raise FileProblem(f"the header has no '{name}' column (found: {', '.join(shape.header)})")
-        parts.append(f"trim(c{pos}) AS {name}")
+        # No trim(): it costs ~15% of a national load and published files have no padding.
+        parts.append(f"coalesce(c{pos}, '') AS {name}" if name in GEO_COLUMNS else f"c{pos} AS {name}")
     return ", ".join(parts)
 
 
@@ -66,10 +67,24 @@ def _ensure_lookups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(BUCKET_MACRO)
 
 
+def _band_case() -> str:
+    """Inline CASE from a time band's text (spaces removed) to its number; NULL if unknown.
+    Cheaper per row than a join. Unpadded hours ('8:00-9:59') are listed too."""
+    texts = dict(time_band_lookup())
+    for text, band in list(texts.items()):
+        texts.setdefault("-".join(part[1:] if part.startswith("0") else part for part in text.split("-")), band)
+    whens = " ".join(f"WHEN '{text}' THEN {band}" for text, band in sorted(texts.items(), key=lambda kv: kv[1]))
+    return f"CASE replace(time_category, ' ', '') {whens} END::UTINYINT"
+
+
 def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
           table: str, temp_dir=None) -> Staged:
     """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
-    in one scan into temp table `table` (a name made by the store, never from user input)."""
+    in ONE scan into temp table `table` (a name made by the store, never from user input).
+
+    Each row gets its parsed values, a hash of its five geography codes (`geo`, the key the store
+    joins units on) and, where it cannot be loaded, `problem` and `problem_column`. Row numbers
+    are worked out afterwards, for rejected rows only, in `<table>_rejects`."""
     _ensure_lookups(con)
     select = _select_list(shape, family)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
@@ -78,154 +93,181 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         f"encoding = 'utf-8', columns = {columns}, null_padding = true, strict_mode = false, "
         "auto_detect = false, nullstr = '', filename = true)"
     )
+    if family == "by_day_time":
+        detail = f"{_band_case()} AS band, time_category AS token, NULL::VARCHAR AS core,"
+        detail_problem = ("WHEN band IS NULL THEN 'Time_Category ''' || coalesce(token, '') || ''' is not one "
+                          "of the nine published time bands (e.g. 08:00 - 09:59)'")
+        label = "Time_Category"
+    else:
+        token_col = "duration" if family == "by_durations" else "wait_time"
+        core = "core_category" if family == "answered_metric" else "NULL::VARCHAR"
+        detail = f"{token_col} AS token, {core} AS core,"
+        detail_problem = ""   # unknown buckets are marked after the scan (few distinct tokens)
+        label = "Duration" if family == "by_durations" else "Wait_Time"
     sources = list(members)
 
-    def read_raw(paths: list[str]) -> None:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT filename AS member_path, {select} "
-                    f"FROM {read}", {"paths": paths, "skip": shape.skip, "delim": shape.delimiter})
-        # Row numbers are counted per member, as a spreadsheet shows them (header = row 1).
+    def read_rows(paths: list[str]) -> None:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {table} AS
+            WITH r AS (SELECT filename AS member_path, {select} FROM {read}),
+            typed AS (
+                SELECT r.*,
+                       hash(region_code, icb_code, sub_icb_location_code, pcn_code, practice_code) AS geo,
+                       coalesce(try_cast(date AS DATE), try_strptime(date, {_DATE_FORMATS})::DATE) AS day,
+                       CASE upper(indicator) WHEN 'CBT001' THEN 1 WHEN 'CBT002' THEN 2 WHEN 'CBT003' THEN 3
+                            WHEN 'CBT004' THEN 4 WHEN 'CBT005' THEN 5 WHEN 'CBT006' THEN 6
+                            WHEN 'CBT007' THEN 7 END::UTINYINT AS ind,
+                       {detail}
+                       try_cast(replace(value, ',', '') AS DOUBLE) AS num
+                FROM r
+            ),
+            checked AS (SELECT *,
+                CASE
+                    WHEN coalesce(practice_code, '') = '' THEN 'PRACTICE_CODE is empty'
+                    WHEN coalesce(pcn_code, '') = '' THEN 'PCN_CODE is empty'
+                    WHEN day IS NULL THEN 'Date ''' || coalesce(date, '') || ''' is not a date (expected YYYY-MM-DD)'
+                    WHEN ind IS NULL THEN 'Indicator ''' || coalesce(indicator, '') || ''' is not one of CBT001-CBT007'
+                    WHEN num IS NULL OR isnan(num) OR isinf(num) THEN 'Value ''' || coalesce(value, '') || ''' is not a number'
+                    WHEN num < 0 THEN 'Value ' || value || ' is negative; counts are never negative'
+                    WHEN num <> floor(num) THEN 'Value ' || value || ' is not a whole number of calls'
+                    WHEN num > 2147483647 THEN 'Value ' || value || ' is too large to be a count of calls'
+                    {detail_problem}
+                END AS problem,
+                CASE
+                    WHEN coalesce(practice_code, '') = '' THEN 'PRACTICE_CODE'
+                    WHEN coalesce(pcn_code, '') = '' THEN 'PCN_CODE'
+                    WHEN day IS NULL THEN 'Date'
+                    WHEN ind IS NULL THEN 'Indicator'
+                    WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
+                         OR num > 2147483647 THEN 'Value'
+                    ELSE '{label}'
+                END AS problem_column
+            FROM typed)
+            -- Only what loading needs is kept; the raw text only where the row is rejected.
+            SELECT member_path, region_code, icb_code, sub_icb_location_code, pcn_code, practice_code, geo,
+                   day, ind, {'band, ' if family == 'by_day_time' else ''}token, core, num, problem, problem_column,
+                   CASE WHEN problem IS NOT NULL THEN
+                       CASE problem_column WHEN 'Date' THEN date WHEN 'Indicator' THEN indicator
+                            WHEN 'Value' THEN value WHEN 'PRACTICE_CODE' THEN practice_code
+                            WHEN 'PCN_CODE' THEN pcn_code ELSE token END
+                   END AS raw,
+                   NULL::BIGINT AS dup_of
+            FROM checked
+            """,
+            {"paths": paths, "skip": shape.skip, "delim": shape.delimiter},
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (member_path VARCHAR, member VARCHAR, "
                     "source VARCHAR, first_rid BIGINT)")
         con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?, NULL)",
                         [(read_path, members[src], src) for read_path, src in zip(paths, sources)])
 
     try:
-        with_utf8(read_raw, sources, shape.encoding, temp_dir)
+        with_utf8(read_rows, sources, shape.encoding, temp_dir)
     except duckdb.Error as exc:
         raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
     con.execute(f"""UPDATE {table}_files f SET first_rid = r.first_rid
-                    FROM (SELECT member_path, min(rowid) AS first_rid FROM {table}_raw GROUP BY ALL) r
+                    FROM (SELECT member_path, min(rowid) AS first_rid FROM {table} GROUP BY ALL) r
                     WHERE f.member_path = r.member_path""")
 
-    # Low-cardinality columns are parsed once per distinct value, then joined back: a national
-    # month has ~3.8 million rows but ~31 dates, 7 indicators and 9 time bands.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_days AS "
-        f"SELECT date, try_strptime(date, {_DATE_FORMATS})::DATE AS day "
-        f"FROM (SELECT DISTINCT date FROM {table}_raw)"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_inds AS "
-        "SELECT indicator, CASE WHEN regexp_full_match(upper(indicator), 'CBT00[1-7]') "
-        "THEN right(indicator, 1)::UTINYINT END AS ind "
-        f"FROM (SELECT DISTINCT indicator FROM {table}_raw)"
-    )
+    # Buckets (and time bands, for the store's join) are parsed once per distinct token.
     if family == "by_day_time":
-        token_col, label, detail_cols = "time_category", "Time_Category", "x.band"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table}_detail AS "
-            "SELECT d.token, tb.band, CASE WHEN tb.band IS NULL THEN 'Time_Category ''' || "
-            "coalesce(d.token, '') || ''' is not one of the nine published time bands "
-            "(e.g. 08:00 - 09:59)' END AS problem "
-            f"FROM (SELECT DISTINCT time_category AS token FROM {table}_raw) d "
-            "LEFT JOIN time_band_lookup tb ON tb.text = normalise_band(d.token)"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_buckets AS SELECT NULL::VARCHAR AS token WHERE false")
     else:
-        token_col = "duration" if family == "by_durations" else "wait_time"
-        label = "Duration" if family == "by_durations" else "Wait_Time"
-        core = "r.core_category" if family == "answered_metric" else "NULL::VARCHAR"
-        detail_cols = f"x.bucket, x.lo, x.hi, x.wait_band, {core} AS core"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table}_detail AS "
-            f"SELECT d.token, b.* FROM (SELECT DISTINCT {token_col} AS token FROM {table}_raw) d, "
+            f"CREATE OR REPLACE TEMP TABLE {table}_buckets AS "
+            f"SELECT d.token, b.* FROM (SELECT DISTINCT token FROM {table}) d, "
             "LATERAL (SELECT * FROM parse_bucket(d.token)) b"
         )
-
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH typed AS (
-            SELECT r.rowid AS rid, r.rowid - f.first_rid + 1 + $skip AS row_number, f.member, f.source,
-                   r.* EXCLUDE (member_path), dd.day, ii.ind,
-                   try_cast(replace(r.value, ',', '') AS DOUBLE) AS num,
-                   {detail_cols}, x.problem AS detail_problem
-            FROM {table}_raw r
-            JOIN {table}_files f ON f.member_path = r.member_path
-            LEFT JOIN {table}_days dd ON dd.date IS NOT DISTINCT FROM r.date
-            LEFT JOIN {table}_inds ii ON ii.indicator IS NOT DISTINCT FROM r.indicator
-            LEFT JOIN {table}_detail x ON x.token IS NOT DISTINCT FROM r.{token_col}
+        con.execute(
+            f"""UPDATE {table} SET problem = b.problem, problem_column = '{label}', raw = {table}.token
+                FROM {table}_buckets b
+                WHERE b.problem IS NOT NULL AND {table}.problem IS NULL
+                  AND b.token IS NOT DISTINCT FROM {table}.token"""
         )
-        SELECT *,
-            CASE
-                WHEN coalesce(practice_code, '') = '' THEN 'PRACTICE_CODE is empty'
-                WHEN coalesce(pcn_code, '') = '' THEN 'PCN_CODE is empty'
-                WHEN day IS NULL THEN 'Date ''' || coalesce(date, '') || ''' is not a date (expected YYYY-MM-DD)'
-                WHEN ind IS NULL THEN 'Indicator ''' || coalesce(indicator, '') || ''' is not one of CBT001-CBT007'
-                WHEN num IS NULL OR isnan(num) OR isinf(num) THEN 'Value ''' || coalesce(value, '') || ''' is not a number'
-                WHEN num < 0 THEN 'Value ' || value || ' is negative; counts are never negative'
-                WHEN num <> floor(num) THEN 'Value ' || value || ' is not a whole number of calls'
-                WHEN num > 2147483647 THEN 'Value ' || value || ' is too large to be a count of calls'
-                ELSE detail_problem
-            END AS problem,
-            CASE
-                WHEN coalesce(practice_code, '') = '' THEN 'PRACTICE_CODE'
-                WHEN coalesce(pcn_code, '') = '' THEN 'PCN_CODE'
-                WHEN day IS NULL THEN 'Date'
-                WHEN ind IS NULL THEN 'Indicator'
-                WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
-                     OR num > 2147483647 THEN 'Value'
-                ELSE '{label}'
-            END AS problem_column,
-            {token_col} AS detail_raw,
-            NULL::BIGINT AS dup_of
-        FROM typed
-        """,
-        {"skip": shape.skip},
-    )
-    for suffix in ("_days", "_inds", "_detail", "_files"):
-        con.execute(f"DROP TABLE {table}{suffix}")
-    con.execute(f"DROP TABLE {table}_raw")
+
     rows_read, month = con.execute(
-        f"""SELECT (SELECT count(*) FROM {table}),
-                   (SELECT mode(date_trunc('month', day))::DATE FROM {table} WHERE problem IS NULL)"""
+        f"""SELECT count(*), (mode(date_trunc('month', day)) FILTER (WHERE problem IS NULL))::DATE
+            FROM {table}"""
     ).fetchall()[0]
     if rows_read == 0:
         raise FileProblem("has a header but no data rows")
     if month is None:
         first = con.execute(f"SELECT problem FROM {table} WHERE problem IS NOT NULL LIMIT 1").fetchall()[0][0]
         raise FileProblem(f"has no row that can be loaded; the first problem is: {first}")
-    # Rows outside the file's month, and repeated rows, are rejected too.
-    key = "day, practice_code, pcn_code, sub_icb_location_code, icb_code, region_code, ind"
-    key += ", band" if family == "by_day_time" else ", bucket, coalesce(core, '')"
     con.execute(
         f"""
         UPDATE {table} SET
-            problem = 'Date ' || date || ' is outside the file''s month (' || strftime($month, '%B %Y') || ')',
-            problem_column = 'Date'
-        WHERE problem IS NULL AND date_trunc('month', day) <> $month
+            problem = 'Date ' || strftime(day, '%Y-%m-%d') || ' is outside the file''s month ('
+                      || strftime($month, '%B %Y') || ')',
+            problem_column = 'Date', raw = strftime(day, '%Y-%m-%d')
+        WHERE problem IS NULL AND (day < $month OR day >= $month + INTERVAL 1 MONTH)
         """,
         {"month": month},
     )
+    _mark_duplicates(con, table, family)
+    _collect_rejects(con, table, shape.skip, family)
+    return Staged(table=table, rows_read=rows_read, month=month)
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, family: str) -> None:
+    """A row repeating an earlier one (same date, unit, indicator and band or bucket) is
+    rejected, never summed. Counted cheaply first; the row-by-row pass runs only if needed."""
+    key = f"geo, day, ind, {'band' if family == 'by_day_time' else 'token, core'}"
+    repeats = con.execute(
+        f"SELECT count(*) - count(DISTINCT hash({key})) FROM {table} WHERE problem IS NULL"
+    ).fetchall()[0][0]
+    if not repeats:
+        return
     con.execute(
         f"""
         UPDATE {table} SET problem = 'repeats an earlier row', problem_column = 'Indicator', dup_of = d.first_rid
         FROM (
-            SELECT rid, min(rid) OVER w AS first_rid
+            SELECT rowid AS rid, min(rowid) OVER w AS first_rid
             FROM {table} WHERE problem IS NULL
             WINDOW w AS (PARTITION BY {key})
             QUALIFY count(*) OVER w > 1
         ) d
-        WHERE {table}.rid = d.rid AND d.rid <> d.first_rid
+        WHERE {table}.rowid = d.rid AND d.rid <> d.first_rid
         """
     )
-    _correct_row_numbers(con, table)
+
+
+def _collect_rejects(con: duckdb.DuckDBPyConnection, table: str, skip: int, family: str) -> None:
+    """`<table>_rejects`: each rejected row with its member, row number (as a spreadsheet shows
+    it, header = row 1, blank lines counted), column, reason and raw text."""
     con.execute(
         f"""
-        UPDATE {table} SET problem = 'repeats row ' || f.row_number || ' of ' || f.member
-                                     || ' (same date, practice, indicator and '
-                                     || '{'time band' if family == 'by_day_time' else 'bucket'})'
-        FROM {table} f WHERE {table}.dup_of = f.rid
-        """
+        CREATE OR REPLACE TEMP TABLE {table}_rejects AS
+        SELECT s.rowid AS rid, f.member, f.source, s.rowid - f.first_rid + 1 + $skip AS row_number,
+               s.problem_column, s.problem, s.dup_of, s.raw
+        FROM {table} s JOIN {table}_files f ON f.member_path = s.member_path
+        WHERE s.problem IS NOT NULL
+        """,
+        {"skip": skip},
     )
-    return Staged(table=table, rows_read=rows_read, month=month)
+    _correct_row_numbers(con, table)
+    what = "time band" if family == "by_day_time" else "bucket"
+    con.execute(
+        f"""
+        UPDATE {table}_rejects SET problem = 'repeats row ' || first.row_number || ' of ' || f.member
+                                             || ' (same date, practice, indicator and {what})'
+        FROM (SELECT s.rowid AS rid, s.member_path,
+                     s.rowid - f.first_rid + 1 + $skip AS row_number
+              FROM {table} s JOIN {table}_files f USING (member_path)) first, {table}_files f
+        WHERE {table}_rejects.dup_of = first.rid AND f.member_path = first.member_path
+        """,
+        {"skip": skip},
+    )
 
 
 def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """DuckDB skips blank lines, so a file with blank lines has its later rows numbered too low.
+    """DuckDB skips blank lines, so in a file with blank lines later rows are numbered too low.
     Only files with a rejected row are checked (row numbers matter only for rejects)."""
+    rejects = f"{table}_rejects"
     members = con.execute(
-        f"""SELECT source, max(row_number) FROM {table} GROUP BY source
-            HAVING bool_or(problem IS NOT NULL)"""
+        f"""SELECT f.source, count(*) + 1 FROM {table} s JOIN {table}_files f USING (member_path)
+            WHERE f.source IN (SELECT source FROM {rejects}) GROUP BY f.source"""
     ).fetchall()
     for source, last_row in members:
         blanks = blank_line_numbers(Path(source), last_row)
@@ -233,12 +275,11 @@ def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
             continue
         # A blank line at physical line b moves every row after it down one; as a threshold on
         # the numbering DuckDB gave, the i-th blank (0-based) shifts rows numbered b - i or more.
-        thresholds = [b - i for i, b in enumerate(blanks)]
         con.execute("CREATE OR REPLACE TEMP TABLE blank_shift (threshold BIGINT)")
-        con.executemany("INSERT INTO blank_shift VALUES (?)", [(t,) for t in thresholds])
+        con.executemany("INSERT INTO blank_shift VALUES (?)", [(b - i,) for i, b in enumerate(blanks)])
         con.execute(
-            f"""UPDATE {table} SET row_number = row_number + (
-                    SELECT count(*) FROM blank_shift WHERE {table}.row_number >= threshold)
+            f"""UPDATE {rejects} SET row_number = row_number + (
+                    SELECT count(*) FROM blank_shift WHERE {rejects}.row_number >= threshold)
                 WHERE source = $source""",
             {"source": source},
         )
