@@ -21,14 +21,18 @@ if cells.empty:
 
 total = cells["calls"].sum()
 monday_peak = cells[(cells["weekday"] == 1) & (cells["band"] == 2)]["calls"].sum()
-grid = cells.pivot(index="weekday", columns="band", values="calls_per_day").reindex(columns=range(len(TIME_BANDS)))
+as_share = st.radio("Heatmap shows", ["Average calls per day", "Share of the week's calls"], horizontal=True,
+                    key="demand_measure") != "Average calls per day"
+measure = "share_of_period" if as_share else "calls_per_day"
+grid = cells.pivot(index="weekday", columns="band", values=measure).reindex(columns=range(len(TIME_BANDS)))
 grid.index = [charts.WEEKDAY_LABELS[d - 1] for d in grid.index]
 grid.columns = list(charts.BAND_SHORT)
 
 fig = charts.demand_heatmap(
     grid, f"Monday 08:00-10:00 alone brings {fmt_share(monday_peak / total)} of the period's calls",
-    sel.subtitle("Average inbound calls per day (CBT001) by weekday and time band; bank holidays in their own row"),
-    sel.source_line, large=sel.large)
+    sel.subtitle(("Share of the period's inbound calls (CBT001)" if as_share else "Average inbound calls per day (CBT001)")
+                 + " by weekday and time band; bank holidays in their own row"),
+    sel.source_line, large=sel.large, as_share=as_share)
 data = cells.assign(weekday=[charts.WEEKDAY_LABELS[d - 1] for d in cells["weekday"]],
                     time_band=[TIME_BANDS[b] for b in cells["band"]], period_total=total)[
     ["weekday", "time_band", "calls", "days", "calls_per_day", "share_of_period", "period_total"]]
@@ -36,8 +40,10 @@ render.chart(sel, fig, data, key="demand_heatmap", grain="area-band", row_key=["
              counts=["calls", "period_total"],
              shares={"calls_per_day": ("calls", "days"), "share_of_period": ("calls", "period_total")})
 
-with st.expander("The heatmap as a table (average calls per day)"):
-    table = grid.round(1).reset_index().rename(columns={"index": "Weekday"})
+with st.expander("The heatmap as a table"):
+    table = (grid * 100).round(2) if as_share else grid.round(1)
+    st.caption("Per cent of the period's calls" if as_share else "Average calls per day")
+    table = table.reset_index().rename(columns={"index": "Weekday"})
     render.table(sel, table, key="demand_heatmap_table", grain="area-band", row_key=["Weekday"], download=False)
 
 days = cells.groupby("weekday", as_index=False).agg(calls=("calls", "sum"), days=("days", "first"))

@@ -100,15 +100,19 @@ def outcomes_by_band(frame: pd.DataFrame, title: str, subtitle: str, source: str
     return style(fig, title, subtitle, source, large)
 
 
-def demand_heatmap(grid: pd.DataFrame, title: str, subtitle: str, source: str, large: bool = False) -> go.Figure:
-    """Weekday x time band heatmap of average calls per day; numbers printed in every cell."""
+def demand_heatmap(grid: pd.DataFrame, title: str, subtitle: str, source: str, large: bool = False,
+                   as_share: bool = False) -> go.Figure:
+    """Weekday x time band heatmap of average calls per day (or share of the period's calls);
+    the number is printed in every cell, so colour is never the only cue."""
+    fmt = (lambda v: f"{v:.1%}") if as_share else (lambda v: f"{v:,.0f}")
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=list(grid.columns), y=list(grid.index),
         colorscale=[[0, "#FFFFFF"], [0.5, "#41B6E6"], [1, "#003087"]],
-        text=[[f"{v:,.0f}" if pd.notna(v) else "" for v in row] for row in grid.values],
+        text=[[fmt(v) if pd.notna(v) else "" for v in row] for row in grid.values],
         texttemplate="%{text}", textfont=dict(size=18 if large else 12),
-        hovertemplate="%{y} %{x}: %{z:,.1f} calls per day<extra></extra>",
-        colorbar=dict(title="Calls per day"),
+        hovertemplate="%{y} %{x}: %{text}" + ("" if as_share else " calls per day") + "<extra></extra>",
+        colorbar=dict(title="Share of calls" if as_share else "Calls per day",
+                      tickformat=".0%" if as_share else None),
     ))
     fig.update_yaxes(autorange="reversed", title="")
     fig.update_xaxes(title="Time of call (hours)", type="category", tickangle=0)

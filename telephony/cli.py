@@ -8,7 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from telephony.formats import WAIT_BANDS
+from telephony.gate import Gate, Identifiers, Policy, Refused, round_count
 from telephony.store import Store
 
 REPORT_KEYS = (
@@ -16,6 +19,8 @@ REPORT_KEYS = (
     "callback_requested", "callback_made", "missed", "shared_account_inbound", "answered_wait",
     "answered_duration", "missed_wait",
 )
+COUNT_KEYS = ("inbound", "answered", "ended_in_ivr", "callback_requested", "callback_made", "missed",
+              "shared_account_inbound")
 _BAND_KEYS = {"0-60": 0, "61-120": 1, "121-300": 2, "over-300": 3}
 assert tuple(_BAND_KEYS) == WAIT_BANDS
 
@@ -36,8 +41,9 @@ def _bands(row: dict, prefix: str) -> dict | None:
     return None if all(v is None for v in values.values()) else values
 
 
-def pcn_report(store: Store, pcn: str, month: dt.date | None = None) -> list[dict]:
-    """One object per month for a PCN, with exactly REPORT_KEYS. No practice-level figures."""
+def pcn_report(store: Store, pcn: str, month: dt.date | None = None, disclosure_control: bool = False) -> list[dict]:
+    """One object per month for a PCN, with exactly REPORT_KEYS. No practice-level figures.
+    The output passes the disclosure gate like any page (and is rounded if asked)."""
     start = month or dt.date(1900, 1, 1)
     end = month or dt.date(9999, 12, 1)
     frame = store.query("area_month_metrics", level="pcn", code=pcn, start=start, end=end)
@@ -60,6 +66,17 @@ def pcn_report(store: Store, pcn: str, month: dt.date | None = None) -> list[dic
             "missed_wait": _bands(row, "missed_wait"),
         }
         out.append({k: item[k] for k in REPORT_KEYS})
+    gate = Gate(Identifiers.from_store(store.con), Policy(disclosure_control=disclosure_control))
+    gate.check_text(json.dumps(out), "the report")
+    gate.table(pd.DataFrame([{k: v for k, v in row.items() if not isinstance(v, dict)} for row in out]),
+               grain="area-month", key=["month"], where="the report")
+    if disclosure_control:
+        for row in out:
+            for key, value in row.items():
+                if key in COUNT_KEYS:
+                    row[key] = round_count(value)
+                elif isinstance(value, dict):
+                    row[key] = {band: round_count(v) for band, v in value.items()}
     return out
 
 
@@ -76,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     p_rep.add_argument("--pcn", required=True, help="PCN code, e.g. U49574")
     p_rep.add_argument("--month", type=_month, help="one month, YYYY-MM (default: every month loaded)")
     p_rep.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
+    p_rep.add_argument("--disclosure-control", action="store_true",
+                       help="round counts as NHS Digital does (1-7 shown as *, others to the nearest 5)")
 
     p_sam = sub.add_parser("sample", help="write synthetic files in every published format")
     p_sam.add_argument("--out", required=True, type=Path)
@@ -98,8 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: no database at {args.db}; load files first with `load --db`", file=sys.stderr)
             return 2
         store = Store(args.db)
-        rows = pcn_report(store, args.pcn, args.month)
-        store.close()
+        try:
+            rows = pcn_report(store, args.pcn, args.month, args.disclosure_control)
+        except Refused as exc:
+            print(f"error: not printed: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            store.close()
         if not rows:
             print(f"error: no figures for PCN {args.pcn}" + (f" in {args.month:%Y-%m}" if args.month else ""),
                   file=sys.stderr)

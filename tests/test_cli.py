@@ -193,3 +193,30 @@ def test_report_rejects_a_badly_written_month(tmp_path, capsys):
         main(["report", "--db", str(tmp_path / "x.duckdb"), "--pcn", "U49574", "--month", "January", "--json"])
     assert exc.value.code != 0
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_report_with_disclosure_control_rounds_every_count(tmp_path):
+    """The same report, rounded: counts 1-7 become '*', others the nearest 5 (NHS Digital)."""
+    import json as _json
+    import subprocess
+    import sys as _sys
+
+    from telephony.gate import round_count
+
+    root = Path(__file__).resolve().parents[1]
+    sample = root / "data" / "sample"
+    db = tmp_path / "s.duckdb"
+    files = [str(p) for p in sorted(sample.glob("Cloud Based Telephony Publication Summary *.xlsx"))]
+    subprocess.run([_sys.executable, "-m", "telephony", "load", *files, "--db", str(db)], check=True,
+                   capture_output=True, cwd=root)
+    pcn = "U78482"
+    plain = _json.loads(subprocess.run([_sys.executable, "-m", "telephony", "report", "--db", str(db), "--pcn", pcn,
+                                        "--json"], check=True, capture_output=True, cwd=root).stdout)
+    rounded = _json.loads(subprocess.run([_sys.executable, "-m", "telephony", "report", "--db", str(db), "--pcn",
+                                          pcn, "--json", "--disclosure-control"], check=True, capture_output=True,
+                                         cwd=root).stdout)
+    assert len(plain) == len(rounded) > 0
+    for exact, safe in zip(plain, rounded):
+        assert safe["inbound"] == round_count(exact["inbound"]) and safe["inbound"] % 5 == 0
+        assert safe["answered_wait"] == {k: round_count(v) for k, v in exact["answered_wait"].items()}
+        assert safe["month"] == exact["month"] and safe["pcn_name"] == exact["pcn_name"]

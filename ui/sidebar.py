@@ -132,7 +132,12 @@ def build() -> Selection:
     elif not shared and params.get("mode") == "shared":
         del st.query_params["mode"]
 
-    policy = Policy(shared_screen=shared)
+    rounding = st.sidebar.checkbox(
+        "Round downloads (disclosure control)", disabled=shared,
+        help="NHS Digital's method: counts of 1-7 shown as *, others rounded to the nearest 5, percentages "
+             "from the rounded figures. Always on for a shared screen.",
+        **_seeded("disclosure_control", False))
+    policy = Policy(shared_screen=shared, disclosure_control=True if shared else rounding)
     uploads = [r.file_name for r in data.loaded_uploads()]
     return Selection(
         source=source, uploads=uploads, store=store, gate=data.gate(source, policy), policy=policy,
