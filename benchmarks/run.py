@@ -65,7 +65,7 @@ def extract(zip_path: Path, folder: Path) -> list[str]:
 
 
 def bench_load(files: Path, repeats: int) -> list[str]:
-    zip_path = next(files.glob("Cloud Based Telephony By Day and Time - *.zip"))
+    zip_path = next(files.glob("Synthetic CBT By Day and Time - *.zip"))
     csvs = extract(zip_path, files / "extracted")
     rows = duckdb.execute("SELECT count(*) FROM read_csv($p)", {"p": csvs}).fetchall()[0][0]
 

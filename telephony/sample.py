@@ -4,15 +4,18 @@
 calls and their outcomes, with wait and duration buckets) and writes every monthly file from
 it, so all files agree exactly:
 
-* ``Cloud Based Telephony Publication Summary <Month YYYY>.xlsx`` (Title sheet, Data Quality,
+* ``Synthetic CBT Summary <Month YYYY>.xlsx`` (Title sheet, Data Quality,
   Tables 1-5, laid out like the real January 2026 / December 2025 editions),
-* ``Cloud Based Telephony By Day and Time - <Month YYYY>.zip``,
-* ``Cloud Based Telephony By Durations - <Month YYYY>.zip``,
-* ``Cloud Based Telephony Calls Answered Metric - <Month YYYY>.zip``
+* ``Synthetic CBT By Day and Time - <Month YYYY>.zip``,
+* ``Synthetic CBT By Durations - <Month YYYY>.zip``,
+* ``Synthetic CBT Calls Answered Metric - <Month YYYY>.zip``
   (each a zip of one CSV per NHS region present plus ``_Unmapped``),
-* ``PracPop<Mon><YY>.csv`` (registered patients, 1st of the month),
+* ``Synthetic list sizes <Mon><YY>.csv`` (registered patients on the 1st of the month, in the
+  layout of NHS Digital's ``PracPop<Mon><YY>.csv``),
 
-plus, once, ``gp-reg-pat-prac-map.csv`` and a ``README.txt``.
+plus, once, ``Synthetic practice map.csv`` (the layout of ``gp-reg-pat-prac-map.csv``) and a
+``README.txt``. Every name starts with "Synthetic" so a file can never be taken for a real
+download (the readers recognise files by content, not name).
 
 All codes and names are synthetic (practice codes use the letters Z, X, V and T, ICB codes
 QZ?/Q9?, sub-ICB codes Z?#?# or ##Z, postcodes in the non-existent areas X?). Magnitudes follow
@@ -906,7 +909,7 @@ def _write_zip(path: Path, stem: str, header: str, tables) -> dict[str, int]:
 
 
 def _zip_by_day_and_time(path: Path, u: _Units, mo: _Month) -> dict[str, int]:
-    stem = f"Cloud Based Telephony By Day and Time - {mo.name}"
+    stem = f"Synthetic CBT By Day and Time - {mo.name}"
     groups = _region_groups(u, mo.units)
     # (U, D, 7, B): CBT001..CBT007
     full = np.stack([mo.N, mo.IVR, mo.A, mo.M, mo.CB, mo.K, mo.A], axis=2)
@@ -929,7 +932,7 @@ _DUR_COMBOS = (
 
 
 def _zip_by_durations(path: Path, u: _Units, mo: _Month) -> dict[str, int]:
-    stem = f"Cloud Based Telephony By Durations - {mo.name}"
+    stem = f"Synthetic CBT By Durations - {mo.name}"
     groups = _region_groups(u, mo.units)
     full = np.concatenate([
         mo.N.sum(2)[..., None], mo.IVR.sum(2)[..., None], mo.A.sum(2)[..., None], mo.MW,
@@ -943,7 +946,7 @@ def _zip_by_durations(path: Path, u: _Units, mo: _Month) -> dict[str, int]:
 
 
 def _zip_calls_answered(path: Path, u: _Units, mo: _Month) -> dict[str, int]:
-    stem = f"Cloud Based Telephony Calls Answered Metric - {mo.name}"
+    stem = f"Synthetic CBT Calls Answered Metric - {mo.name}"
     groups = _region_groups(u, mo.units)
     onehot = np.eye(3, dtype=np.int32)[mo.core]  # (D, B, 3)
     full = np.einsum("udbw,dbc->udwc", mo.W, onehot)[:, :, None, :, :]  # (U, D, 1, 6, 3)
@@ -1088,7 +1091,7 @@ class _Book:
         self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True,
                                                   "strings_to_numbers": False,
                                                   "strings_to_urls": False})
-        self.wb.set_properties({"title": "Cloud Based Telephony Publication Summary (synthetic)",
+        self.wb.set_properties({"title": "Synthetic CBT Summary (synthetic)",
                                 "author": "cbt-dashboard synthetic sample",
                                 "created": _FIXED_STAMP})
         add = self.wb.add_format
@@ -1502,8 +1505,9 @@ sub-ICB and ICB code and name, every postcode and every count is invented. Regio
 names are the real NHS England regions.
 
 Files per month: the Publication Summary workbook (.xlsx), the three practice-level CSV zips
-(By Day and Time, By Durations, Calls Answered Metric) and PracPop<Mon><YY>.csv. Once:
-gp-reg-pat-prac-map.csv. All files are generated from one underlying set of calls, so their
+(By Day and Time, By Durations, Calls Answered Metric) and the list sizes (the layout of
+PracPop<Mon><YY>.csv). Once: the practice map (the layout of gp-reg-pat-prac-map.csv). Every
+file name starts with "Synthetic" so it cannot be mistaken for a real download. All files are generated from one underlying set of calls, so their
 totals agree exactly. Known quirks of the real data are reproduced on purpose (shared
 accounts published as practice 'Unassigned' with 'Unmapped' geography, a practice in no PCN,
 practices whose outcomes do not sum to inbound calls, practices that never request callbacks,
@@ -1519,8 +1523,8 @@ def write_sample(out_dir: Path, seed: int = 0, scale: str = "pcn", months: int =
     written.
 
     Per month: the Publication Summary workbook, the By Day and Time, By Durations and Calls
-    Answered Metric zips and PracPop<Mon><YY>.csv (in that order); then, once,
-    gp-reg-pat-prac-map.csv (dated last_month) and README.txt. `scale` is one of SCALES.
+    Answered Metric zips and the list sizes (in that order); then, once, the practice map
+    (dated last_month) and README.txt. Names start with "Synthetic" (see the module docstring). `scale` is one of SCALES.
     Output is byte-identical for the same arguments.
     """
     if scale not in SCALES:
@@ -1546,11 +1550,11 @@ def write_sample(out_dir: Path, seed: int = 0, scale: str = "pcn", months: int =
             edition = "A" if (months - 1 - k) % 2 == 0 else "B"
             name = mo.name
             paths = {
-                "wb": out_dir / f"Cloud Based Telephony Publication Summary {name}.xlsx",
-                "bdt": out_dir / f"Cloud Based Telephony By Day and Time - {name}.zip",
-                "dur": out_dir / f"Cloud Based Telephony By Durations - {name}.zip",
-                "cam": out_dir / f"Cloud Based Telephony Calls Answered Metric - {name}.zip",
-                "pop": out_dir / f"PracPop{_MONTH_ABBR[m]}{y % 100:02d}.csv",
+                "wb": out_dir / f"Synthetic CBT Summary {name}.xlsx",
+                "bdt": out_dir / f"Synthetic CBT By Day and Time - {name}.zip",
+                "dur": out_dir / f"Synthetic CBT By Durations - {name}.zip",
+                "cam": out_dir / f"Synthetic CBT Calls Answered Metric - {name}.zip",
+                "pop": out_dir / f"Synthetic list sizes {_MONTH_ABBR[m]}{y % 100:02d}.csv",
             }
             futures = [
                 pool.submit(_zip_by_day_and_time, paths["bdt"], u, mo),
@@ -1563,7 +1567,7 @@ def write_sample(out_dir: Path, seed: int = 0, scale: str = "pcn", months: int =
             for f in futures:
                 f.result()
             written += [paths["wb"], paths["bdt"], paths["dur"], paths["cam"], paths["pop"]]
-    map_path = out_dir / "gp-reg-pat-prac-map.csv"
+    map_path = out_dir / "Synthetic practice map.csv"
     _write_map(map_path, g, ly, lm)
     readme = out_dir / "README.txt"
     readme.write_text(_README.format(seed=seed, scale=scale, months=months,

@@ -25,7 +25,7 @@ real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real published files not f
 @pytest.fixture(scope="module")
 def sample_rows() -> list[dict]:
     rows = []
-    for path in sorted(SAMPLE.glob("Cloud Based Telephony Publication Summary *.xlsx")):
+    for path in sorted(SAMPLE.glob("Synthetic CBT Summary *.xlsx")):
         rows += table3_rows(path)
     return rows
 
@@ -54,7 +54,7 @@ def test_every_page_renders_on_the_sample_without_practice_identifiers(sample_ap
     assert [t.value for t in at.title] == [PAGE_TITLES[page]]
     assert any("synthetic sample" in w.value for w in at.warning), "the page must say it shows the sample"
     if page in ANALYSIS_PAGES:
-        codes, names = practice_identifiers(SAMPLE / "gp-reg-pat-prac-map.csv")
+        codes, names = practice_identifiers(SAMPLE / "Synthetic practice map.csv")
         text = shown_text(at).upper()
         leaked = [c for c in codes if c.upper() in text] + [n for n in names if n.upper() in text]
         assert not leaked, f"{page} shows practice identifiers: {leaked[:5]}"
@@ -66,7 +66,7 @@ def _monday_peak_share(pcn_units: set[tuple], bank_holidays: set[str]) -> float:
     import datetime as dt
 
     peak = total = 0.0
-    for path in sorted(SAMPLE.glob("Cloud Based Telephony By Day and Time - *.zip")):
+    for path in sorted(SAMPLE.glob("Synthetic CBT By Day and Time - *.zip")):
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
                 with zf.open(name) as fh:

@@ -43,7 +43,7 @@ def strict_json(text: str):
 def day_time_jan(tmp_path: Path) -> Path:
     # ASPLANDS: inbound 40 + 20, answered 35, IVR 10, callbacks 5 requested / 4 made, missed 8
     # FISHERMEAD: inbound 30, answered 25; shared account under the PCN: inbound 9
-    return write_csv(tmp_path / "Cloud Based Telephony By Day and Time - January 2026.csv", DAY_TIME_HEADER, [
+    return write_csv(tmp_path / "Synthetic CBT By Day and Time - January 2026.csv", DAY_TIME_HEADER, [
         day_time_row(ASPLANDS, "2026-01-05", "CBT001", "08:00 - 09:59", "40.0"),
         day_time_row(ASPLANDS, "2026-01-06", "CBT001", "10:00 - 11:59", "20.0"),
         day_time_row(ASPLANDS, "2026-01-05", "CBT007", "08:00 - 09:59", "35.0"),
@@ -206,7 +206,7 @@ def test_report_with_disclosure_control_rounds_every_count(tmp_path):
     root = Path(__file__).resolve().parents[1]
     sample = root / "data" / "sample"
     db = tmp_path / "s.duckdb"
-    files = [str(p) for p in sorted(sample.glob("Cloud Based Telephony Publication Summary *.xlsx"))]
+    files = [str(p) for p in sorted(sample.glob("Synthetic CBT Summary *.xlsx"))]
     subprocess.run([_sys.executable, "-m", "telephony", "load", *files, "--db", str(db)], check=True,
                    capture_output=True, cwd=root)
     pcn = "U78482"

@@ -60,11 +60,11 @@ def sample(tmp_path_factory) -> tuple[Path, list[Path]]:
 
 
 def wb_path(d: Path, month: str) -> Path:
-    return d / f"Cloud Based Telephony Publication Summary {month}.xlsx"
+    return d / f"Synthetic CBT Summary {month}.xlsx"
 
 
 def zip_path(d: Path, family: str, month: str) -> Path:
-    return d / f"Cloud Based Telephony {family} - {month}.zip"
+    return d / f"Synthetic CBT {family} - {month}.zip"
 
 
 def read_zip(path: Path) -> pd.DataFrame:
@@ -122,17 +122,17 @@ def test_file_list(tmp_path):
     paths = write_sample(tmp_path, scale="pcn", months=2)
     names = [p.name for p in paths]
     assert names == [
-        "Cloud Based Telephony Publication Summary July 2026.xlsx",
-        "Cloud Based Telephony By Day and Time - July 2026.zip",
-        "Cloud Based Telephony By Durations - July 2026.zip",
-        "Cloud Based Telephony Calls Answered Metric - July 2026.zip",
-        "PracPopJul26.csv",
-        "Cloud Based Telephony Publication Summary August 2026.xlsx",
-        "Cloud Based Telephony By Day and Time - August 2026.zip",
-        "Cloud Based Telephony By Durations - August 2026.zip",
-        "Cloud Based Telephony Calls Answered Metric - August 2026.zip",
-        "PracPopAug26.csv",
-        "gp-reg-pat-prac-map.csv",
+        "Synthetic CBT Summary July 2026.xlsx",
+        "Synthetic CBT By Day and Time - July 2026.zip",
+        "Synthetic CBT By Durations - July 2026.zip",
+        "Synthetic CBT Calls Answered Metric - July 2026.zip",
+        "Synthetic list sizes Jul26.csv",
+        "Synthetic CBT Summary August 2026.xlsx",
+        "Synthetic CBT By Day and Time - August 2026.zip",
+        "Synthetic CBT By Durations - August 2026.zip",
+        "Synthetic CBT Calls Answered Metric - August 2026.zip",
+        "Synthetic list sizes Aug26.csv",
+        "Synthetic practice map.csv",
         "README.txt",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
@@ -414,7 +414,7 @@ def test_table1_history(sample):
 def test_magnitudes(sample):
     d, _ = sample
     month = "August 2026"
-    pop = pd.read_csv(d / "PracPopAug26.csv", dtype={"NUMBER_OF_PATIENTS": int})
+    pop = pd.read_csv(d / "Synthetic list sizes Aug26.csv", dtype={"NUMBER_OF_PATIENTS": int})
     lists = dict(zip(pop["CODE"], pop["NUMBER_OF_PATIENTS"]))
     t3 = unit_rows(sheet(wb_path(d, month), "Table 3"))
     named = [r for r in t3 if r[1] != "Unassigned"]
@@ -516,7 +516,7 @@ def test_reference_csvs(sample):
     d, _ = sample
     t3 = unit_rows(sheet(wb_path(d, "August 2026"), "Table 3"))
     named = {r[1]: r for r in t3 if r[1] != "Unassigned"}
-    for month, fname in (("July 2026", "PracPopJul26.csv"), ("August 2026", "PracPopAug26.csv")):
+    for month, fname in (("July 2026", "Synthetic list sizes Jul26.csv"), ("August 2026", "Synthetic list sizes Aug26.csv")):
         text = (d / fname).read_text()
         rows = list(csv.reader(io.StringIO(text)))
         assert rows[0] == ["PUBLICATION", "EXTRACT_DATE", "TYPE", "SUB_ICB_LOCATION_CODE",
@@ -532,7 +532,7 @@ def test_reference_csvs(sample):
     assert set(named) <= pop_codes
     assert 2 <= len(pop_codes - set(named)) <= 8, "a few practices never report calls"
 
-    m = list(csv.DictReader(io.StringIO((d / "gp-reg-pat-prac-map.csv").read_text())))
+    m = list(csv.DictReader(io.StringIO((d / "Synthetic practice map.csv").read_text())))
     assert list(m[0]) == [
         "PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE",
         "PCN_CODE", "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_CODE",
@@ -563,7 +563,7 @@ def test_deterministic(sample, tmp_path):
     # a month's data does not depend on how many months were generated (only Table 1 does)
     one = write_sample(tmp_path / "one", seed=0, scale="pcn", months=1, last_month="2026-08")
     for p in one:
-        if p.suffix in (".zip",) or p.name.startswith("PracPop"):
+        if p.suffix in (".zip",) or p.name.startswith("Synthetic list sizes"):
             assert md5(p) == md5(d / p.name), p.name
     other = write_sample(tmp_path / "other", seed=1, scale="pcn", months=1,
                          last_month="2026-08")
