@@ -42,7 +42,6 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 SHARED_ACCOUNT = "Unassigned"
 REAL_PCN = re.compile(r"^U\d{5}$")
-PRACTICE_CODE = re.compile(r"^[A-Z]\d{5}$")
 
 _MARKER = re.compile(r"\[[^\]]*\]")
 _SPACE = re.compile(r"\s+")

@@ -80,6 +80,3 @@ def england_bank_holidays(year: int) -> tuple[dt.date, ...]:
     """Bank holidays in England: the fixed list for 2024-2027, the usual rules otherwise."""
     return BANK_HOLIDAYS.get(year) or _rule_bank_holidays(year)
 
-
-def is_bank_holiday(day: dt.date) -> bool:
-    return day in BANK_HOLIDAYS_ENGLAND

@@ -125,6 +125,16 @@ CREATE TABLE IF NOT EXISTS pcn_membership (
     source_id     INTEGER NOT NULL
 );
 
+-- Which file supplies each family's rows for each unit-month (the basis of precedence and of
+-- the overlap report). family: workbook | by_day_time | durations | answered_wait.
+CREATE TABLE IF NOT EXISTS coverage (
+    family    VARCHAR NOT NULL,
+    month     DATE NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    PRIMARY KEY (family, month, unit_id)
+);
+
 -- Rows that were read but not loaded, with the reason.
 CREATE TABLE IF NOT EXISTS rejects (
     source_id INTEGER NOT NULL,

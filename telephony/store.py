@@ -34,7 +34,7 @@ from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
 from telephony.readers import csv_long, reference
 from telephony.readers.sniff import CsvShape, Detected, detect
-from telephony.readers.workbook import COUNT_FIELDS, KEY, read_workbook
+from telephony.readers.workbook import COUNT_FIELDS, read_workbook
 from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -86,10 +86,6 @@ class Store:
             self.con.execute("COPY FROM DATABASE snapshot TO memory")
             self.con.execute("DETACH snapshot")
         self.con.execute(SCHEMA.read_text(encoding="utf-8"))
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS coverage (family VARCHAR, month DATE, unit_id INTEGER, "
-            "source_id INTEGER, PRIMARY KEY (family, month, unit_id))"
-        )
         self.con.execute("DELETE FROM bank_holidays")
         self.con.executemany("INSERT INTO bank_holidays VALUES (?, ?)", list(BANK_HOLIDAYS_ENGLAND.items()))
         self.con.execute(STAGING.read_text(encoding="utf-8"))
@@ -224,18 +220,6 @@ class Store:
                 f"'{file_name}'; this file's figures replace them (the later file wins)"
             )
 
-    def _name(self, level: str, frame: pd.DataFrame, code: str, name: str, source_id: int) -> None:
-        names = frame[[code, name]].rename(columns={code: "code", name: "name"})
-        names = names[(names["code"] != "") & (names["name"] != "")].drop_duplicates("code")
-        if names.empty:
-            return
-        self.con.register("names_df", names)
-        self.con.execute(
-            "INSERT OR REPLACE INTO org_names SELECT $level, code, name, $s FROM names_df",
-            {"level": level, "s": source_id},
-        )
-        self.con.unregister("names_df")
-
     # ------------------------------------------------------------------ workbook
     def _load_workbook(self, path: Path, source_id: int, report: LoadReport) -> None:
         data = read_workbook(path)
@@ -244,8 +228,8 @@ class Store:
         con.register("wb_df", pm)
         self._intern_units("SELECT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM wb_df")
         for level in ("practice", "pcn", "sub_icb", "icb", "region"):
-            self._name(level, pm[pm["practice_code"] != SHARED_ACCOUNT] if level == "practice" else pm,
-                       f"{level}_code", f"{level}_name", source_id)
+            reference.save_names(con, level, pm[pm["practice_code"] != SHARED_ACCOUNT] if level == "practice" else pm,
+                                 f"{level}_code", f"{level}_name", source_id)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE wb_units AS
                SELECT w.*, u.unit_id FROM (SELECT *, {GEO_KEY} AS geo_key FROM wb_df) w

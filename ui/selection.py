@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telephony.charts import SAMPLE_SOURCE, SOURCE
 from telephony.gate import Gate, Policy
@@ -25,7 +25,6 @@ class Selection:
     end: dt.date | None = None
     practices_reporting: int = 0
     members: int | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def is_sample(self) -> bool:

@@ -57,14 +57,10 @@ def _select_list(shape: CsvShape, family: str) -> str:
 
 
 def _ensure_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """Lookup table and macros, created once per connection."""
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'time_band_lookup' "
-                   "AND temporary").fetchall()[0][0]:
-        return
-    con.execute("CREATE TEMP TABLE time_band_lookup (text VARCHAR PRIMARY KEY, band UTINYINT)")
-    con.executemany("INSERT INTO time_band_lookup VALUES (?, ?)", time_band_lookup())
-    con.execute(NORMALISE_BAND_MACRO)
-    con.execute(BUCKET_MACRO)
+    """The bucket-parsing macro, created once per connection."""
+    if not con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'parse_bucket'"
+                       ).fetchall()[0][0]:
+        con.execute(BUCKET_MACRO)
 
 
 def _band_case() -> str:
@@ -94,8 +90,9 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         "auto_detect = false, nullstr = '', filename = true)"
     )
     if family == "by_day_time":
-        detail = f"{_band_case()} AS band, time_category AS token, NULL::VARCHAR AS core,"
-        detail_problem = ("WHEN band IS NULL THEN 'Time_Category ''' || coalesce(token, '') || ''' is not one "
+        # No per-row token: the band is all loading needs; the text is kept only for rejects.
+        detail = f"{_band_case()} AS band, NULL::VARCHAR AS token, NULL::VARCHAR AS core,"
+        detail_problem = ("WHEN band IS NULL THEN 'Time_Category ''' || coalesce(time_category, '') || ''' is not one "
                           "of the nine published time bands (e.g. 08:00 - 09:59)'")
         label = "Time_Category"
     else:
@@ -150,7 +147,8 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
                    CASE WHEN problem IS NOT NULL THEN
                        CASE problem_column WHEN 'Date' THEN date WHEN 'Indicator' THEN indicator
                             WHEN 'Value' THEN value WHEN 'PRACTICE_CODE' THEN practice_code
-                            WHEN 'PCN_CODE' THEN pcn_code ELSE token END
+                            WHEN 'PCN_CODE' THEN pcn_code
+                            ELSE {'time_category' if family == 'by_day_time' else 'token'} END
                    END AS raw,
                    NULL::BIGINT AS dup_of
             FROM checked
@@ -285,12 +283,6 @@ def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
         )
         con.execute("DROP TABLE blank_shift")
 
-
-# Same rule as telephony.formats.normalise_time_band: drop white space, zero-pad 'h:mm'.
-NORMALISE_BAND_MACRO = r"""
-CREATE OR REPLACE TEMP MACRO normalise_band(t) AS
-    regexp_replace(regexp_replace(coalesce(t, ''), '\s+', '', 'g'), '(^|-)(\d:)', '\10\2', 'g')
-"""
 
 BUCKET_MACRO = r"""
 CREATE OR REPLACE TEMP MACRO parse_bucket(token) AS TABLE

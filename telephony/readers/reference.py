@@ -81,7 +81,8 @@ def load_list_sizes(con, path, shape: CsvShape, source_id: int, report: LoadRepo
     )
 
 
-def _names(con, level: str, frame: pd.DataFrame, code: str, name: str, source_id: int) -> None:
+def save_names(con, level: str, frame: pd.DataFrame, code: str, name: str, source_id: int) -> None:
+    """Record the names of `level` organisations found in `frame` (newest file wins)."""
     if code not in frame or name not in frame:
         return
     names = frame[[code, name]].rename(columns={code: "code", name: "name"})
@@ -114,11 +115,11 @@ def load_practice_map(con, path, shape: CsvShape, source_id: int, report: LoadRe
     _reject(con, source_id, report.file_name, empty, "PRACTICE_CODE", "practice or PCN code is empty",
             "practice_code")
     good = frame.drop(empty.index)
-    _names(con, "practice", good, "practice_code", "practice_name", source_id)
-    _names(con, "pcn", good, "pcn_code", "pcn_name", source_id)
-    _names(con, "sub_icb", good, "sub_icb_location_code", "sub_icb_location_name", source_id)
-    _names(con, "icb", good, "icb_code", "icb_name", source_id)
-    _names(con, "region", good, "comm_region_code", "comm_region_name", source_id)
+    save_names(con, "practice", good, "practice_code", "practice_name", source_id)
+    save_names(con, "pcn", good, "pcn_code", "pcn_name", source_id)
+    save_names(con, "sub_icb", good, "sub_icb_location_code", "sub_icb_location_name", source_id)
+    save_names(con, "icb", good, "icb_code", "icb_name", source_id)
+    save_names(con, "region", good, "comm_region_code", "comm_region_name", source_id)
     member = good.assign(valid_from=None, valid_to=None)
     _membership(con, member, source_id, "practice_map")
     report.rows_loaded = len(good)
@@ -183,7 +184,7 @@ def load_epcn(con, path, source_id: int, report: LoadReport) -> None:
     _reject(con, source_id, sheet, empty, "Partner Organisation Code", "practice or PCN code is empty",
             "practice_code")
     good = frame.drop(empty.index)
-    _names(con, "pcn", good, "pcn_code", "pcn_name", source_id)
+    save_names(con, "pcn", good, "pcn_code", "pcn_name", source_id)
     _membership(con, good, source_id, "epcn")
     report.rows_loaded = len(good)
     report.practices = int(good["practice_code"].nunique())
