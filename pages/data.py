@@ -6,7 +6,7 @@ import streamlit as st
 
 from telephony.caveats import caveats_for
 from ui import current, render, sidebar
-from ui.session import MAX_UPLOAD_MB, session
+from ui.session import limits_text, session
 
 SHORT_KIND = {"summary_workbook": "Summary workbook", "by_day_time": "By Day and Time",
               "by_durations": "By Durations", "answered_metric": "Calls Answered", "csv_zip": "CSV zip",
@@ -20,9 +20,8 @@ reports = sel.store.reports if sel.is_sample else data.upload_reports
 
 st.markdown(f"Add files with **Add your files** in the sidebar: NHS England's Publication Summary workbook "
             "(.xlsx), the practice-level zips (By Day and Time, By Durations, Calls Answered Metric), list sizes "
-            "(Patients Registered at a GP Practice) and the practice-to-PCN mapping file. Several at once is fine; "
-            f"up to {MAX_UPLOAD_MB:,} MB each. A zip may expand to at most 8 GB (2 GB per CSV, 200 times its "
-            "compressed size).")
+            "(Patients Registered at a GP Practice) and the practice-to-PCN mapping file. Several at once is fine. "
+            f"**Limits:** {limits_text()}")
 
 if not reports:
     st.info("No files loaded yet.")

@@ -18,17 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import shutil
 import tempfile
 import time
+import weakref
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from telephony import queries
+from telephony import limits, queries
 from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
@@ -40,10 +44,12 @@ from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
 SCHEMA = Path(__file__).with_name("schema.sql")
 STAGING = queries.QUERY_DIR / "staging" / "views.sql"
 
-# Guards on zip members (see README, "Limits").
-MAX_MEMBER_BYTES = 2 * 1024**3          # one CSV inside a zip, uncompressed
-MAX_ZIP_BYTES = 8 * 1024**3             # all CSVs inside a zip, uncompressed
-MAX_RATIO = 200                         # uncompressed / compressed, per member
+# Size and decompression guards: telephony/limits.py (README, "Limits").
+LOG = logging.getLogger(__name__)
+# Kinds DuckDB reads straight from the file (so the file must sit inside the store's sandbox).
+_READ_BY_DUCKDB = {"by_day_time", "by_durations", "answered_metric", "list_size", "practice_map"}
+# What each detected kind is usually called, to note a file whose name says otherwise.
+_USUAL_SUFFIXES = {"summary_workbook": (".xlsx",), "epcn": (".xlsx",), "csv_zip": (".zip",)}
 
 # A unit's key: the hash of its five published codes, in this order, as text. CSV staging
 # computes the same expression (telephony.readers.csv_long.stage).
@@ -73,13 +79,26 @@ def _month_label(d: dt.date) -> str:
 
 class Store:
     def __init__(self, path: str | Path | None = None, temp_dir: str | Path | None = None,
-                 snapshot: str | Path | None = None):
+                 snapshot: str | Path | None = None, read_dirs=()):
         """Open (or create) a store. `snapshot`: a database file to copy into this one first (the
-        copy is independent: nothing written here reaches the snapshot)."""
+        copy is independent: nothing written here reaches the snapshot).
+
+        File access is sandboxed once the store is open: the connection can read and write only
+        inside `temp_dir` (its own temporary folder; one is made, and removed with the store, if
+        none is given) and `read_dirs`. DuckDB refuses anything else (`read_csv('/etc/passwd')`,
+        `COPY ... TO`, `ATTACH`, extensions), and the setting cannot be turned back on. Files
+        to load from elsewhere are linked or copied into `temp_dir` for the duration of the load."""
         self.path = str(path) if path else ":memory:"
+        if temp_dir is None:
+            temp_dir = tempfile.mkdtemp(prefix="cbt-store-")
+            self._cleanup = weakref.finalize(self, shutil.rmtree, temp_dir, True)
+        self.temp_dir = Path(temp_dir).resolve()
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        self.read_dirs = [Path(d).resolve() for d in read_dirs]
         self.con = duckdb.connect(self.path)
         self.con.execute("SET enable_progress_bar = false")   # it would print over the CLI's output
-        self.temp_dir = Path(temp_dir) if temp_dir else None
+        # Spills go to the store's own folder (a file database would otherwise use '<db>.tmp').
+        self.con.execute("SET temp_directory = $d", {"d": str(self.temp_dir / "db")})
         self.reports: list[LoadReport] = []
         if snapshot:
             self.con.execute("ATTACH $p AS snapshot (READ_ONLY)", {"p": str(snapshot)})
@@ -89,6 +108,18 @@ class Store:
         self.con.execute("DELETE FROM bank_holidays")
         self.con.executemany("INSERT INTO bank_holidays VALUES (?, ?)", list(BANK_HOLIDAYS_ENGLAND.items()))
         self.con.execute(STAGING.read_text(encoding="utf-8"))
+        self._sandbox()
+
+    def _sandbox(self) -> None:
+        """Allow file access only inside the store's folders. Once external access is off,
+        DuckDB refuses to turn it on again or to change the allowed directories."""
+        allowed = [f"{d}{os.sep}" for d in (self.temp_dir, *self.read_dirs)]
+        self.con.execute("SET allowed_directories = $dirs", {"dirs": allowed})
+        self.con.execute("SET enable_external_access = false")
+
+    def _readable(self, path: Path) -> bool:
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(d) for d in (self.temp_dir, *self.read_dirs))
 
     # ------------------------------------------------------------------ queries
     def query(self, name: str, **params) -> pd.DataFrame:
@@ -103,11 +134,20 @@ class Store:
         return [self.load(p, n) for p, n in zip(paths, names)]
 
     def load(self, path: str | Path, name: str | None = None) -> LoadReport:
-        """Load one file of any supported kind; never raises for a bad file."""
+        """Load one file of any supported kind. Never raises for a bad file: the report says
+        loaded, failed (nothing from the file kept, the database exactly as it was) or duplicate."""
         path = Path(path)
         report = LoadReport(file_name=name or path.name)
         started = time.perf_counter()
+        staged_dir: Path | None = None
         try:
+            size = path.stat().st_size
+            if size > limits.MAX_FILE_BYTES:
+                raise FileProblem(
+                    f"is {limits.size_text(size)}; files of at most {limits.size_text(limits.MAX_FILE_BYTES)} "
+                    "are read (see Limits in the README). A national month's CSVs come as a zip, which is "
+                    "much smaller"
+                )
             sha = _sha256(path)
             seen = self.con.execute(
                 "SELECT file_name FROM sources WHERE sha256 = $sha AND status = 'loaded' LIMIT 1", {"sha": sha}
@@ -118,9 +158,17 @@ class Store:
                 return report
             detected = detect(path)
             report.kind = detected.kind
+            if detected.kind in _READ_BY_DUCKDB and (not self._readable(path) or path.name != _disk_name(report.file_name)):
+                # DuckDB reads this one itself: give it a copy inside the sandbox, named as the
+                # user named it (reject locations show that name).
+                staged_dir = Path(tempfile.mkdtemp(prefix="in-", dir=self.temp_dir))
+                path = _link_or_copy(path, staged_dir / _disk_name(report.file_name))
             self.con.execute("BEGIN TRANSACTION")
             try:
-                source_id = self.con.execute("SELECT nextval('source_seq')").fetchall()[0][0]
+                # Not nextval(): a sequence moves on even when the load is rolled back, and a
+                # failed file must leave the database exactly as it was.
+                source_id = self.con.execute(
+                    "SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchall()[0][0]
                 report.source_id = source_id
                 self._load_detected(path, detected, source_id, report)
                 report.status = "loaded"
@@ -136,6 +184,9 @@ class Store:
                     .df()
                     .to_dict("records")
                 )
+                note = _name_note(report.file_name, detected.kind)
+                if note:
+                    report.notes.append(note)
                 report.seconds = round(time.perf_counter() - started, 3)
                 self.con.execute(
                     "INSERT INTO sources VALUES ($id, $sha, $name, $kind, 'loaded', $msg, now(), $report)",
@@ -146,18 +197,21 @@ class Store:
                 )
                 self.con.execute("COMMIT")
             except BaseException:
-                self.con.execute("ROLLBACK")
+                _rollback(self.con)
                 raise
         except FileProblem as exc:
-            report.status = "failed"
-            report.message = f"'{report.file_name}' {exc}"
+            _failed(report, f"'{report.file_name}' {str(exc).rstrip('.')}. Nothing from this file was loaded.")
         except (duckdb.Error, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            report.status = "failed"
-            report.message = (
-                f"'{report.file_name}' could not be loaded: {str(exc).splitlines()[0]}. "
-                "Nothing from it was kept."
-            )
+            _failed(report, f"'{report.file_name}' could not be loaded: {_first_line(exc)}. "
+                            "Nothing from this file was loaded.")
+        except Exception as exc:  # a bug, not the file's fault: still no traceback for the user
+            LOG.exception("unexpected error loading %r", report.file_name)
+            _failed(report, f"'{report.file_name}' could not be loaded because of an unexpected problem in this "
+                            f"app ({type(exc).__name__}: {_first_line(exc)}). Nothing from this file was loaded. "
+                            "Please report this, with the file if you can share it.")
         finally:
+            if staged_dir is not None:
+                shutil.rmtree(staged_dir, ignore_errors=True)
             report.seconds = round(time.perf_counter() - started, 3)
             self.reports.append(report)
         return report
@@ -307,23 +361,23 @@ class Store:
                 info = infos[name]
                 ratio = info.file_size / max(info.compress_size, 1)
                 total += info.file_size
-                if info.file_size > MAX_MEMBER_BYTES or total > MAX_ZIP_BYTES or ratio > MAX_RATIO:
+                if (info.file_size > limits.MAX_MEMBER_BYTES or total > limits.MAX_ZIP_BYTES
+                        or ratio > limits.MAX_RATIO):
                     raise FileProblem(
-                        f"holds '{name}', which would expand to {info.file_size / 1e6:,.0f} MB "
-                        f"({ratio:,.0f} times its compressed size); the limits are "
-                        f"{MAX_MEMBER_BYTES / 1e9:.0f} GB per CSV, {MAX_ZIP_BYTES / 1e9:.0f} GB per zip and "
-                        f"a ratio of {MAX_RATIO}"
+                        f"holds '{name}', which would expand to {limits.size_text(info.file_size)} "
+                        f"({ratio:,.0f} times its compressed size). Not expanded: {limits.zip_limits_text()} "
+                        "(see Limits in the README)"
                     )
             targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.members))]
             # zlib releases the GIL: members expand in parallel, each through its own handle.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                list(pool.map(lambda job: _extract(path, job[0], job[1]),
+                list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
                               zip([n for n, _ in detected.members], targets)))
             members = [(name, target, shape) for (name, shape), target in zip(detected.members, targets)]
             kinds = {shape.kind for _, _, shape in members}
             report.kind = kinds.pop() if len(kinds) == 1 else "csv_zip"
             for skipped in detected.skipped:
-                report.notes.append(f"zip member {skipped} was not read (not a CSV of a known layout)")
+                report.notes.append(f"zip member {skipped} was not read")
             self._load_long_csvs(members, source_id, report)
 
     def _load_long_csvs(self, members: list[tuple[str, Path, CsvShape]], source_id: int,
@@ -440,15 +494,74 @@ class Store:
                 })
 
 
-def _extract(zip_path: Path, name: str, target: Path) -> None:
-    """Expand one zip member to disk, stopping at the size limit whatever its header claims."""
-    with zipfile.ZipFile(zip_path) as zf, zf.open(name) as src, open(target, "wb") as dst:
-        copied = 0
-        while block := src.read(1 << 20):
-            copied += len(block)
-            if copied > MAX_MEMBER_BYTES:
-                raise FileProblem(f"holds '{name}', which expands past the {MAX_MEMBER_BYTES / 1e9:.0f} GB limit")
-            dst.write(block)
+def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> None:
+    """Expand one zip member to disk, stopping at its declared size (which was checked against
+    the limits) or the per-member limit, whatever the data turns out to hold."""
+    cap = min(declared, limits.MAX_MEMBER_BYTES) if declared is not None else limits.MAX_MEMBER_BYTES
+    try:
+        with zipfile.ZipFile(zip_path) as zf, zf.open(name) as src, open(target, "wb") as dst:
+            copied = 0
+            while block := src.read(1 << 20):
+                copied += len(block)
+                if copied > cap:
+                    raise FileProblem(
+                        f"holds '{name}', which expands past {limits.size_text(cap)}"
+                        + (" (more than the zip says it holds: the zip is damaged or crafted)"
+                           if declared is not None and cap == declared else
+                           f" (the limit per CSV; see Limits in the README)"))
+                dst.write(block)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _failed(report: LoadReport, message: str) -> None:
+    report.status = "failed"
+    report.message = message
+    # Nothing from a failed file is in the database, so the report claims nothing either.
+    report.source_id = None
+    report.rows_read = report.rows_loaded = report.rows_rejected = 0
+    report.rejects, report.reconciliation, report.overlaps = [], [], []
+    report.months, report.practices, report.pcns = [], 0, 0
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the load's transaction; DuckDB may already have ended it (a failed COMMIT)."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _name_note(file_name: str, kind: str) -> str | None:
+    """A note when a file's extension says something other than what it holds (it is read by
+    its content either way)."""
+    suffix = Path(file_name).suffix.lower()
+    usual = _USUAL_SUFFIXES.get(kind, (".csv", ".txt"))
+    if suffix and suffix not in usual:
+        from telephony.readers.sniff import KINDS
+
+        return (f"the file is named '{suffix}' but holds a {KINDS.get(kind, kind)}; it was read by its "
+                "content, as usual")
+    return None
+
+
+def _disk_name(name: str) -> str:
+    """A user's file name as a safe name on disk: no folders, no control characters."""
+    safe = "".join("_" if c in "/\\" or ord(c) < 32 else c for c in Path(name).name).strip(". ")
+    return safe.encode("utf-8")[:200].decode("utf-8", errors="ignore") or "upload"
+
+
+def _link_or_copy(source: Path, target: Path) -> Path:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return target
 
 
 def copy_upload(data: bytes, directory: Path, name: str) -> Path:
@@ -461,4 +574,3 @@ def copy_upload(data: bytes, directory: Path, name: str) -> Path:
         n += 1
     target.write_bytes(data)
     return target
-

@@ -7,6 +7,7 @@ state is dropped (the session ended) or when the user clears their uploads.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import weakref
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from telephony import limits
 from telephony.gate import Gate, Identifiers, Policy
 from telephony.report import LoadReport
 from telephony.store import Store, copy_upload
@@ -23,18 +25,38 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 SAMPLE = "sample"
 UPLOADS = "uploads"
-MAX_UPLOAD_MB = 1024   # also set as server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_MB = 1024   # the default; the cap in force is server.maxUploadSize (upload_limit_mb)
 
 
-@st.cache_resource(show_spinner="Preparing the synthetic sample…")
+def upload_limit_mb() -> int:
+    """The upload cap Streamlit enforces (server.maxUploadSize in .streamlit/config.toml)."""
+    try:
+        return int(st.get_option("server.maxUploadSize"))
+    except Exception:   # outside a Streamlit runtime
+        return MAX_UPLOAD_MB
+
+
+def limits_text() -> str:
+    """Every limit on uploads in one sentence, for the sidebar and the Data page."""
+    return (f"Up to {upload_limit_mb():,} MB per file; {limits.zip_limits_text()}.")
+
+
+def _remove_sample(value) -> None:
+    shutil.rmtree(Path(value[0]).parent, ignore_errors=True)
+
+
+@st.cache_resource(show_spinner="Preparing the synthetic sample…", on_release=_remove_sample)
 def _sample_snapshot() -> tuple[str, tuple[LoadReport, ...]]:
     """Load the bundled synthetic sample once per server process into a database file that every
     session copies. Safe to share across sessions: it holds only the committed synthetic files,
-    never anything a user uploaded."""
+    never anything a user uploaded (the function takes no arguments, so nothing of a session's
+    can reach it). Its folder is removed when the cache entry is released or the process exits."""
     folder = Path(tempfile.mkdtemp(prefix="cbt-sample-"))
-    store = Store(folder / "sample.duckdb")
+    atexit.register(shutil.rmtree, str(folder), True)
+    store = Store(folder / "sample.duckdb", temp_dir=folder / "work", read_dirs=[SAMPLE_DIR])
     reports = tuple(store.load_many(sample_files()))
     store.close()
+    shutil.rmtree(folder / "work", ignore_errors=True)
     return str(folder / "sample.duckdb"), reports
 
 
@@ -56,15 +78,15 @@ class SessionData:
     def sample_store(self) -> Store:
         if self.sample is None:
             path, reports = _sample_snapshot()
-            self.sample = Store(snapshot=path)
+            self.sample = Store(snapshot=path, temp_dir=self.temp_dir / "sample")
             self.sample.reports = list(reports)
         return self.sample
 
     def uploads_store(self) -> Store:
+        """The session's own database. Its file access is sandboxed to the session's folder,
+        where uploads are written (telephony.store.Store)."""
         if self.uploads is None:
-            (self.temp_dir / "db").mkdir(exist_ok=True)
             self.uploads = Store(temp_dir=self.temp_dir)
-            self.uploads.con.execute("SET temp_directory = $d", {"d": str(self.temp_dir / "db")})
         return self.uploads
 
     def store(self, source: str) -> Store:
@@ -78,12 +100,21 @@ class SessionData:
         if file_id in self.upload_ids:
             return None
         self.upload_ids.add(file_id)
+        cap = upload_limit_mb() * limits.MB
+        if len(data) > cap:   # Streamlit refuses these first; this is for any other route in
+            report = LoadReport(file_name=name, message=(
+                f"'{name}' is {limits.size_text(len(data))}; uploads of at most {upload_limit_mb():,} MB are "
+                "read (see Limits in the README). Nothing from this file was loaded."))
+            self.upload_reports.append(report)
+            return report
         folder = self.temp_dir / "uploads"
         folder.mkdir(exist_ok=True)
         path = copy_upload(data, folder, name)
-        report = self.uploads_store().load(path, name)
+        try:
+            report = self.uploads_store().load(path, name)
+        finally:
+            path.unlink(missing_ok=True)   # the data now lives in the session's database
         self.upload_reports.append(report)
-        path.unlink(missing_ok=True)   # the data now lives in the session's database
         return report
 
     def clear_uploads(self) -> None:
@@ -110,9 +141,11 @@ def _cleanup(path: str) -> None:
 
 
 def session() -> SessionData:
+    """This browser session's data. Its folder goes when Streamlit drops the session (its state
+    is garbage-collected), or at the latest when the server process exits."""
     if "session_data" not in st.session_state:
         temp_dir = Path(tempfile.mkdtemp(prefix="cbt-session-"))
         data = SessionData(temp_dir=temp_dir)
-        weakref.finalize(data, _cleanup, str(temp_dir))
+        weakref.finalize(data, _cleanup, str(temp_dir))   # also runs at exit (atexit=True)
         st.session_state["session_data"] = data
     return st.session_state["session_data"]

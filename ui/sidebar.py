@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from telephony.gate import Policy
-from ui.session import MAX_UPLOAD_MB, SAMPLE, UPLOADS, session
+from ui.session import SAMPLE, UPLOADS, limits_text, session, upload_limit_mb
 from ui.selection import Selection
 
 SOURCE_LABELS = {SAMPLE: "Sample (synthetic)", UPLOADS: "Your files"}
@@ -71,9 +71,10 @@ def build() -> Selection:
             "Add your files (.xlsx, .csv, .zip)", type=["xlsx", "csv", "zip"], accept_multiple_files=True,
             key="uploads",
             help=("Publication Summary workbooks, the practice-level CSV zips, list sizes and mapping "
-                  f"files. Up to {MAX_UPLOAD_MB:,} MB each. Files stay in this session only and are "
+                  f"files. Up to {upload_limit_mb():,} MB each. Files stay in this session only and are "
                   "deleted when you close the tab."),
         )
+        st.sidebar.caption(limits_text())
     if _process_uploads(files) and source != UPLOADS:
         # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
         choose("data_source", UPLOADS)

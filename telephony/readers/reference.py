@@ -6,11 +6,9 @@ import datetime as dt
 
 import duckdb
 import pandas as pd
-from python_calamine import CalamineWorkbook
-
 from telephony.formats import normalise_header
 from telephony.problems import FileProblem
-from telephony.readers.sniff import CsvShape, with_utf8
+from telephony.readers.sniff import CsvShape, open_workbook, scratch_dir, sheet_rows, with_utf8
 from telephony.report import LoadReport
 
 
@@ -23,7 +21,7 @@ def _read_text_csv(con: duckdb.DuckDBPyConnection, path, shape: CsvShape) -> pd.
             f"encoding = 'utf-8', columns = {columns}, null_padding = true, auto_detect = false)",
             {"paths": paths, "delim": shape.delimiter},
         ).df(),
-        [str(path)], shape.encoding,
+        [str(path)], shape.encoding, scratch_dir(con),
     )
     names = {f"c{pos}": name for name, pos in shape.columns.items()}
     frame = frame.rename(columns=names)[list(names.values())]
@@ -59,7 +57,8 @@ def load_list_sizes(con, path, shape: CsvShape, source_id: int, report: LoadRepo
         patients=pd.to_numeric(frame["number_of_patients"], errors="coerce"),
     )
     bad_date = frame[frame["extract_date"].isna()]
-    whole = (frame["patients"] >= 0) & (frame["patients"] == frame["patients"].round())
+    whole = ((frame["patients"] >= 0) & (frame["patients"] == frame["patients"].round())
+             & (frame["patients"] <= 2_147_483_647))
     bad_count = frame[frame["extract_date"].notna() & ~whole]
     _reject(con, source_id, report.file_name, bad_date, "EXTRACT_DATE", "is not a date (expected YYYY-MM-DD)",
             "extract_date")
@@ -143,11 +142,15 @@ def _yyyymmdd(value) -> dt.date | None:
         return None
 
 
+def _cell(row: list, j: int | None):
+    return row[j] if j is not None and j < len(row) else ""
+
+
 def load_epcn(con, path, source_id: int, report: LoadReport) -> None:
     """ODS ePCN.xlsx, sheet 'PCN Core Partner Details'."""
-    book = CalamineWorkbook.from_path(str(path))
+    book = open_workbook(path)
     sheet = next(s for s in book.sheet_names if normalise_header(s) == "pcn core partner details")
-    rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    rows = sheet_rows(book, sheet)
     header_at = next((i for i, r in enumerate(rows[:20])
                       if any(normalise_header(c) == "pcn code" for c in r)), None)
     if header_at is None:
@@ -169,14 +172,14 @@ def load_epcn(con, path, source_id: int, report: LoadReport) -> None:
         c_start = None
     records = []
     for i, r in enumerate(rows[header_at + 1:], start=header_at + 2):
-        code = str(r[c_practice]).strip() if c_practice < len(r) else ""
-        pcn = str(r[c_pcn]).strip() if c_pcn < len(r) else ""
+        code = str(_cell(r, c_practice)).strip()
+        pcn = str(_cell(r, c_pcn)).strip()
         if not code and not pcn:
             continue
         records.append({
-            "_row": i, "practice_code": code, "pcn_code": pcn, "pcn_name": str(r[c_name]).strip(),
-            "valid_from": _yyyymmdd(r[c_start]) if c_start is not None else None,
-            "valid_to": _yyyymmdd(r[c_end]),
+            "_row": i, "practice_code": code, "pcn_code": pcn, "pcn_name": str(_cell(r, c_name)).strip(),
+            "valid_from": _yyyymmdd(_cell(r, c_start)) if c_start is not None else None,
+            "valid_to": _yyyymmdd(_cell(r, c_end)),
         })
     frame = pd.DataFrame(records, columns=["_row", "practice_code", "pcn_code", "pcn_name", "valid_from", "valid_to"])
     report.rows_read = len(frame)

@@ -6,11 +6,13 @@ import codecs
 import csv
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from telephony import limits
 from telephony.formats import normalise_header
 from telephony.problems import FileProblem
 
@@ -37,7 +39,21 @@ _SIGNATURES = (
 _ALIASES = {"sub_icb_code": "sub_icb_location_code", "time_band": "time_category"}
 
 ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # legacy .xls, or an encrypted .xlsx
+# Other things people upload by mistake, named so the message can say what the file is.
+_OTHER_MAGIC = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive (.gz); only .zip files are read"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive; only .zip files are read"),
+    (b"Rar!", "a RAR archive; only .zip files are read"),
+    (b"{\\rtf", "a Rich Text document"),
+)
+_EXPECTED = ("Expected the Publication Summary workbook (.xlsx), a practice-level CSV or a zip of them, "
+             "a list-size CSV or the practice-to-PCN mapping CSV")
 
 
 @dataclass
@@ -76,11 +92,17 @@ def csv_shape(head: bytes, where: str = "") -> CsvShape:
     """Work out a CSV's family and layout from its first bytes."""
     text, encoding = _decode(head)
     lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise FileProblem("is empty" if not text.strip() else "has an empty first line where the header should be")
+    if not text.strip():
+        raise FileProblem(f"holds only blank lines. {_EXPECTED}")
+    if not lines[0].strip():
+        raise FileProblem("has nothing on line 1: line 1 is empty where the header should be (for example "
+                          "'Date,REGION_CODE,ICB_CODE,...'); delete the blank lines above the header")
     first = lines[0]
     delimiter = max((",", ";", "\t", "|"), key=first.count)
-    header = next(csv.reader([first], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        header = first.split(delimiter)
     names = [csv_column_name(h) for h in header]
     for kind, needed in _SIGNATURES:
         if needed <= set(names):
@@ -88,11 +110,48 @@ def csv_shape(head: bytes, where: str = "") -> CsvShape:
             for i, n in enumerate(names):
                 columns.setdefault(n, i)
             return CsvShape(kind, header, columns, delimiter, encoding)
+    # Nearly one of the layouts (most of its columns present): name what is missing.
+    near = max(_SIGNATURES, key=lambda sig: len(sig[1] & set(names)))
+    if len(near[1] & set(names)) >= len(near[1]) - 2 and len(near[1] & set(names)) >= 2:
+        missing = sorted(near[1] - set(names), key=lambda n: _PUBLISHED_ORDER.get(n, 99))
+        raise FileProblem(
+            f"looks like a {KINDS[near[0]]} but its header (line 1) has no "
+            + " or ".join(f"'{_published_name(n)}'" for n in missing)
+            + f" column. Expected the columns {', '.join(_published_name(n) for n in _layout(near[0]))}; "
+            f"found '{first[:200]}'"
+        )
     raise FileProblem(
         "has a header that matches none of the published CSV layouts. Expected, for example, "
         "'Date,REGION_CODE,ICB_CODE,SUB_ICB_LOCATION_CODE,PCN_CODE,PRACTICE_CODE,Indicator,"
         f"Time_Category,Value'; found '{first[:200]}'"
     )
+
+
+# Column names as published (for messages), in the published order.
+_PUBLISHED = {
+    "date": "Date", "region_code": "REGION_CODE", "icb_code": "ICB_CODE",
+    "sub_icb_location_code": "SUB_ICB_LOCATION_CODE", "pcn_code": "PCN_CODE", "practice_code": "PRACTICE_CODE",
+    "indicator": "Indicator", "time_category": "Time_Category", "duration": "Duration",
+    "wait_time": "Wait_Time", "core_category": "Core_Category", "value": "Value", "pcn_name": "PCN_NAME",
+    "code": "CODE", "number_of_patients": "NUMBER_OF_PATIENTS", "extract_date": "EXTRACT_DATE",
+}
+_PUBLISHED_ORDER = {name: i for i, name in enumerate(_PUBLISHED)}
+_LAYOUTS = {
+    "by_day_time": ("date", "region_code", "icb_code", "sub_icb_location_code", "pcn_code", "practice_code",
+                    "indicator", "time_category", "value"),
+    "by_durations": ("date", "region_code", "icb_code", "sub_icb_location_code", "pcn_code", "practice_code",
+                     "indicator", "duration", "value"),
+    "answered_metric": ("date", "region_code", "icb_code", "sub_icb_location_code", "pcn_code",
+                        "practice_code", "indicator", "wait_time", "core_category", "value"),
+}
+
+
+def _published_name(name: str) -> str:
+    return _PUBLISHED.get(name, name.upper())
+
+
+def _layout(kind: str) -> tuple[str, ...]:
+    return _LAYOUTS.get(kind) or tuple(sorted(dict(_SIGNATURES)[kind], key=lambda n: _PUBLISHED_ORDER.get(n, 99)))
 
 
 def cp1252_to_utf8(source: Path, target: Path) -> None:
@@ -117,6 +176,18 @@ def is_utf8(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def scratch_dir(con) -> str | None:
+    """Where a reader may write a scratch copy that `con` can then read: the connection's own
+    temp_directory when file access is sandboxed (it is always among the allowed directories),
+    else None (the system's temporary folder)."""
+    external, temp = con.execute(
+        "SELECT current_setting('enable_external_access'), current_setting('temp_directory')").fetchall()[0]
+    if str(external).lower() in ("true", "1") or not temp or not Path(temp).is_absolute():
+        return None
+    Path(temp).mkdir(parents=True, exist_ok=True)
+    return temp
 
 
 def with_utf8(run, paths: list[str], encoding: str, temp_dir=None):
@@ -171,37 +242,109 @@ def detect(path: Path) -> Detected:
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if not head:
-        raise FileProblem("is empty (0 bytes)")
+        raise FileProblem(f"is empty (0 bytes). {_EXPECTED}")
     if head.startswith(OLE_MAGIC):
         raise FileProblem(
             "is a password-protected workbook or an old .xls file; remove the password or save it "
             "as .xlsx and upload it again"
         )
+    if head.startswith(EMPTY_ZIP_MAGIC):
+        raise FileProblem("is an empty zip file (it holds no files)")
     if head.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as zf:
-                names = zf.namelist()
-                if "xl/workbook.xml" in names:
+                infos = zf.infolist()
+                if len(infos) > limits.MAX_ZIP_MEMBERS:
+                    raise FileProblem(
+                        f"is a zip of {len(infos):,} files; at most {limits.MAX_ZIP_MEMBERS:,} are read "
+                        "(a published zip holds 8 CSVs)")
+                if "xl/workbook.xml" in zf.namelist():
+                    _guard_expansion(infos, what="workbook")
                     return Detected(_workbook_kind(path))
                 return _zip_members(zf)
-        except zipfile.BadZipFile as exc:
-            raise FileProblem(f"looks like a zip file but is damaged or truncated ({exc})") from exc
-    if b"\x00" in head[:4096]:
-        raise FileProblem("is not a text file, an Excel workbook or a zip of CSV files")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            raise FileProblem(f"looks like a zip file but is damaged or truncated ({_first_line(exc)})") from exc
+    for magic, what in _OTHER_MAGIC:
+        if head.startswith(magic):
+            raise FileProblem(f"is {what}, not a file this app reads. {_EXPECTED}")
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileProblem(f"is not a text file, an Excel workbook or a zip of CSV files. {_EXPECTED}")
+    if head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise FileProblem("is a web page (HTML), not a data file: the download may have saved the page "
+                          f"instead of the file. {_EXPECTED}")
     shape = csv_shape(head)
     return Detected(shape.kind, shape=shape)
 
 
-def _workbook_kind(path: Path) -> str:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _guard_expansion(infos: list[zipfile.ZipInfo], what: str) -> None:
+    """Refuse a zip (or .xlsx) whose members would expand past the limits, from the sizes it
+    declares, before anything is expanded. (Extraction also stops at the declared size.)"""
+    total = 0
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        total += info.file_size
+        too_big = info.file_size > (limits.MAX_MEMBER_BYTES if what == "zip" else limits.MAX_WORKBOOK_BYTES)
+        cap = limits.MAX_ZIP_BYTES if what == "zip" else limits.MAX_WORKBOOK_BYTES
+        if too_big or ratio > limits.MAX_RATIO or total > cap:
+            if what == "zip":
+                limit = limits.zip_limits_text()
+            else:
+                limit = (f"a workbook may expand to at most {limits.size_text(limits.MAX_WORKBOOK_BYTES)}, "
+                         f"and no part of it to more than {limits.MAX_RATIO} times its compressed size")
+            raise FileProblem(
+                f"holds '{info.filename}', which would expand to {limits.size_text(info.file_size)} "
+                f"({ratio:,.0f} times its compressed size"
+                + (f"; {limits.size_text(total)} in all so far" if total > info.file_size else "")
+                + f"). Not expanded: {limit} (see Limits in the README)"
+            )
+
+
+def open_workbook(path) -> CalamineWorkbook:
+    """Open an .xlsx with calamine; any failure (its own error types, or a Rust panic, which
+    Python sees as a BaseException) becomes a FileProblem."""
     try:
-        sheets = CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception as exc:  # calamine's own error types
-        raise FileProblem(f"could not be opened as an Excel workbook ({exc})") from exc
+        return CalamineWorkbook.from_path(str(path))
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+            raise
+        raise FileProblem(f"could not be opened as an Excel workbook ({_first_line(exc)}); it may be "
+                          "damaged, truncated or password-protected") from None
+
+
+def sheet_rows(book: CalamineWorkbook, sheet: str) -> list[list]:
+    """All cells of one sheet, as Python values; a sheet calamine cannot read is a FileProblem."""
+    try:
+        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+            raise
+        raise FileProblem(f"sheet '{sheet}' could not be read ({_first_line(exc)}); the workbook may be "
+                          "damaged") from None
+
+
+_SUMMARY_SHEETS = ("table 3", "table 4", "table 5")
+
+
+def _workbook_kind(path: Path) -> str:
+    sheets = open_workbook(path).sheet_names
     normalised = {normalise_header(s) for s in sheets}
     if {"table 3", "table 5"} <= normalised:
         return "summary_workbook"
     if "pcn core partner details" in normalised:
         return "epcn"
+    present = [n for n in _SUMMARY_SHEETS if n in normalised or any(s.startswith(n) for s in normalised)]
+    if present:
+        missing = [n.title() for n in _SUMMARY_SHEETS if n not in present]
+        raise FileProblem(
+            f"looks like a Cloud Based Telephony Publication Summary but has no sheet "
+            + " or ".join(f"'{m}'" for m in missing)
+            + f". Expected sheets 'Table 3', 'Table 4' and 'Table 5'; its sheets: {', '.join(sheets)}"
+        )
     raise FileProblem(
         "is an Excel workbook but neither a Cloud Based Telephony Publication Summary (sheets "
         "'Table 1'-'Table 5') nor an ODS ePCN file (sheet 'PCN Core Partner Details'); its sheets: "
@@ -210,16 +353,31 @@ def _workbook_kind(path: Path) -> str:
 
 
 def _zip_members(zf: zipfile.ZipFile) -> Detected:
-    members, skipped = [], []
+    members, skipped, candidates = [], [], []
     for info in zf.infolist():
         if info.is_dir():
             continue
         name = info.filename
-        if not name.lower().endswith((".csv", ".txt")) or "__macosx" in name.lower():
-            skipped.append(name)
-            continue
-        with zf.open(info) as fh:
-            head = fh.read(65536)
+        lower = name.lower()
+        if "__macosx" in lower or lower.rsplit("/", 1)[-1].startswith("._"):
+            skipped.append(f"{name} (Mac system file)")
+        elif lower.endswith(".zip"):
+            skipped.append(f"{name} (a zip inside the zip: unzip it and upload the inner zip)")
+        elif not lower.endswith((".csv", ".txt")):
+            skipped.append(f"{name} (not a CSV)")
+        elif info.flag_bits & 0x1:
+            raise FileProblem(f"holds '{name}', which is password-protected; upload the zip without a password")
+        else:
+            candidates.append(info)
+    _guard_expansion(candidates, what="zip")
+    for info in candidates:
+        name = info.filename
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(65536)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError) as exc:
+            raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
         try:
             members.append((name, csv_shape(head)))
         except FileProblem as exc:
@@ -227,6 +385,7 @@ def _zip_members(zf: zipfile.ZipFile) -> Detected:
     if not members:
         raise FileProblem(
             "is a zip file with no CSV files that can be read"
-            + (f" (it holds: {', '.join(skipped[:10])})" if skipped else "")
+            + (f" (it holds: {'; '.join(skipped[:10])})" if skipped else " (it holds no files)")
+            + ". Expected the practice-level CSVs as NHS England publishes them"
         )
     return Detected("csv_zip", members=members, skipped=skipped)

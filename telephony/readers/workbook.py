@@ -13,16 +13,20 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from telephony.formats import WORKBOOK_BAND_LABELS, normalise_header, normalise_time_band, time_band_lookup
 from telephony.problems import FileProblem, Reject
+from telephony.readers.sniff import open_workbook, sheet_rows
 
 GEO_FIELDS = (
     "practice_code", "practice_name", "pcn_code", "pcn_name", "sub_icb_code", "sub_icb_name",
     "icb_code", "icb_name", "region_code", "region_name",
 )
 KEY = ("practice_code", "pcn_code", "sub_icb_code", "icb_code", "region_code")
+# The published header of each key column, for messages.
+KEY_HEADERS = {"month": "Month", "practice_code": "GP Practice (ODS_CODE)", "pcn_code": "PCN Code",
+               "sub_icb_code": "Sub ICB Code", "icb_code": "ICB Code", "region_code": "Region Code"}
+MAX_COUNT = 2_147_483_647   # the largest count the database holds; no practice takes more calls
 OUTCOME_FIELDS = ("inbound", "answered", "ivr", "callback_requested", "callback_made", "missed")
 BAND_FIELDS = tuple(
     f"{prefix}_{i}" for prefix in ("answered_wait", "answered_duration", "missed_wait") for i in range(4)
@@ -135,6 +139,8 @@ def _count(value: object) -> tuple[int | None, str | None]:
             return None, f"{value:g} is negative; counts are never negative"
         if value != int(value):
             return None, f"{value:g} is not a whole number of calls"
+        if value > MAX_COUNT:
+            return None, f"{value:g} is too large to be a count of calls"
         return int(value), None
     return None, f"{value!r} is not a number"
 
@@ -188,8 +194,11 @@ def _column_fields(rows: list[list], h: int, sheet: str) -> dict[int, str]:
     missing = [f for f in ("month",) + KEY if f not in fields.values()]
     if missing:
         raise FileProblem(
-            f"sheet '{sheet}': could not find the column(s) {', '.join(missing)} in the header row "
-            f"(row {h + 1})"
+            f"sheet '{sheet}' has no column "
+            + " or ".join(f"'{KEY_HEADERS[f]}'" for f in missing)
+            + f" in its header row (row {h + 1}). Expected the published headers, starting "
+            "'Month', 'GP Practice (ODS_CODE)', 'GP Name', 'PCN Code', 'PCN Name', 'Sub ICB Code'; "
+            f"found: {', '.join(str(c).strip() for c in rows[h] if str(c).strip())[:300]}"
         )
     return fields
 
@@ -316,22 +325,23 @@ def _merge(tables: list[TableRows]) -> pd.DataFrame:
 
 
 def read_workbook(path) -> WorkbookData:
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for unreadable files
-        raise FileProblem(f"could not open it as an Excel workbook ({exc})") from exc
+    book = open_workbook(path)
     names = book.sheet_names
     if not is_summary_workbook(names):
+        normalised = {normalise_header(n) for n in names}
+        missing = [t for t in ("Table 3", "Table 4", "Table 5")
+                   if not any(n.startswith(t.lower()) for n in normalised)]
         raise FileProblem(
-            "this workbook has no 'Table 3', 'Table 4' and 'Table 5' sheets, so it is not an NHS "
-            f"England Cloud Based Telephony Publication Summary (its sheets: {', '.join(names)})"
+            "has no sheet " + " or ".join(f"'{m}'" for m in missing) + ", so it is not a complete NHS "
+            "England Cloud Based Telephony Publication Summary. Expected sheets 'Table 3', 'Table 4' "
+            f"and 'Table 5'; its sheets: {', '.join(names)}"
         )
     by_norm = {normalise_header(n): n for n in names}
     practice_sheets = [by_norm["table 3"], *[n for k, n in by_norm.items() if k.startswith("table 4")],
                        by_norm["table 5"]]
     tables, rejects, read = [], [], 0
     for sheet in practice_sheets:
-        table, table_rejects, table_read = read_practice_table(book.get_sheet_by_name(sheet).to_python(skip_empty_area=False), sheet)
+        table, table_rejects, table_read = read_practice_table(sheet_rows(book, sheet), sheet)
         tables.append(table)
         rejects += table_rejects
         read += table_read
@@ -344,8 +354,8 @@ def read_workbook(path) -> WorkbookData:
             "Tables 3-5 hold more than one month ("
             + ", ".join(m.strftime("%B %Y") for m in months) + "); a summary workbook covers one month"
         )
-    t1 = _read_table1(book.get_sheet_by_name(by_norm["table 1"]).to_python(skip_empty_area=False)) if "table 1" in by_norm else None
-    t2 = _read_table2(book.get_sheet_by_name(by_norm["table 2"]).to_python(skip_empty_area=False)) if "table 2" in by_norm else None
+    t1 = _read_table1(sheet_rows(book, by_norm["table 1"])) if "table 1" in by_norm else None
+    t2 = _read_table2(sheet_rows(book, by_norm["table 2"])) if "table 2" in by_norm else None
     return WorkbookData(
         month=months[0],
         practice_month=practice_month,

@@ -1,0 +1,36 @@
+"""Limits on what the app will read (README, "Limits"), and how to say them.
+
+Read as module attributes at the moment they are checked (`limits.MAX_RATIO`, never
+`from telephony.limits import MAX_RATIO`), so a test can lower one with monkeypatch instead of
+writing gigabytes. The upload cap itself is Streamlit's `server.maxUploadSize`
+(.streamlit/config.toml); the app states it next to the uploader.
+"""
+
+from __future__ import annotations
+
+KB = 1024
+MB = 1024 * KB
+GB = 1024 * MB
+
+MAX_FILE_BYTES = 2 * GB          # one file given to the store (the CLI has no upload cap)
+MAX_MEMBER_BYTES = 2 * GB        # one CSV inside a zip, uncompressed
+MAX_ZIP_BYTES = 8 * GB           # all CSVs inside a zip, uncompressed
+MAX_RATIO = 200                  # uncompressed / compressed, per zip member (decompression bombs)
+MAX_ZIP_MEMBERS = 1000           # entries in a zip or workbook (a published zip holds 8 CSVs)
+MAX_WORKBOOK_BYTES = 1 * GB      # all parts of an .xlsx, uncompressed (a national one is ~16 MB)
+
+
+def size_text(n: float) -> str:
+    """A byte count as people write it: '950 bytes', '12 KB', '1.5 MB', '2 GB' (1 KB = 1,024 bytes)."""
+    for unit, size in (("GB", GB), ("MB", MB), ("KB", KB)):
+        if n >= size:
+            value = n / size
+            text = f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.1f}"
+            return f"{text} {unit}"
+    return f"{int(n):,} bytes"
+
+
+def zip_limits_text() -> str:
+    """The decompression limits in one phrase, for messages and the UI."""
+    return (f"a zip may expand to at most {size_text(MAX_ZIP_BYTES)} in all, {size_text(MAX_MEMBER_BYTES)} "
+            f"per CSV, and no file inside it to more than {MAX_RATIO} times its compressed size")
