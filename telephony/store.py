@@ -108,6 +108,7 @@ class Store:
         self.con.execute("DELETE FROM bank_holidays")
         self.con.executemany("INSERT INTO bank_holidays VALUES (?, ?)", list(BANK_HOLIDAYS_ENGLAND.items()))
         self.con.execute(STAGING.read_text(encoding="utf-8"))
+        csv_long.install(self.con)
         self._sandbox()
 
     def _sandbox(self) -> None:
@@ -404,18 +405,19 @@ class Store:
                 names = ", ".join(f"'{n}'" for n, _ in files)
                 raise FileProblem(f"holds {names}, which {exc}") from exc
             report.rows_read += staged.rows_read
+            report.rows_loaded += staged.rows_read - staged.rows_rejected
             months.add(staged.month)
             family = {"by_day_time": "by_day_time"}.get(shape.kind) or csv_long.BUCKET_FAMILY[shape.kind]
+            con.execute("CREATE OR REPLACE TEMP TABLE stg_geos AS SELECT DISTINCT geo FROM stg WHERE value IS NOT NULL")
             self._intern_units(
-                """SELECT any_value(practice_code) AS practice_code, any_value(pcn_code) AS pcn_code,
-                          any_value(sub_icb_location_code) AS sub_icb_code, any_value(icb_code) AS icb_code,
-                          any_value(region_code) AS region_code
-                   FROM stg WHERE problem IS NULL GROUP BY geo"""
+                """SELECT c.codes.practice_code AS practice_code, c.codes.pcn_code AS pcn_code,
+                          c.codes.sub_icb_code AS sub_icb_code, c.codes.icb_code AS icb_code,
+                          c.codes.region_code AS region_code
+                   FROM stg_codes c SEMI JOIN stg_geos g USING (geo)"""
             )
             con.execute(
                 """CREATE OR REPLACE TEMP TABLE stg_cov AS
-                   SELECT $month::DATE AS month, u.unit_id
-                   FROM (SELECT DISTINCT geo FROM stg WHERE problem IS NULL) g JOIN units u ON u.geo_key = g.geo""",
+                   SELECT $month::DATE AS month, u.unit_id FROM stg_geos g JOIN units u ON u.geo_key = g.geo""",
                 {"month": staged.month},
             )
             # Rows of another region's CSV in the same zip are new units, not overlaps.
@@ -423,18 +425,18 @@ class Store:
             if family == "by_day_time":
                 con.execute(
                     """INSERT INTO calls_by_band
-                       SELECT s.day, u.unit_id, s.ind, s.band, s.num::INTEGER, $s
-                       FROM stg s JOIN units u ON u.geo_key = s.geo WHERE s.problem IS NULL""",
+                       SELECT s.day, u.unit_id, s.ind, s.band, s.value, $s
+                       FROM stg s JOIN units u ON u.geo_key = s.geo WHERE s.value IS NOT NULL""",
                     {"s": source_id},
                 )
             else:
                 con.execute(
                     """INSERT INTO calls_by_bucket
                        SELECT s.day, u.unit_id, $family, s.ind, b.bucket, b.lo, b.hi, b.wait_band, s.core,
-                              s.num::INTEGER, $s
+                              s.value, $s
                        FROM stg s JOIN units u ON u.geo_key = s.geo
                        JOIN stg_buckets b ON b.token IS NOT DISTINCT FROM s.token
-                       WHERE s.problem IS NULL""",
+                       WHERE s.value IS NOT NULL""",
                     {"s": source_id, "family": family},
                 )
             con.execute(
@@ -446,8 +448,8 @@ class Store:
                    FROM stg_rejects""",
                 {"s": source_id},
             )
-            report.rows_loaded += con.execute("SELECT count(*) FROM stg WHERE problem IS NULL").fetchall()[0][0]
-            for name in ("stg_cov", "stg_rejects", "stg_buckets", "stg_files", "stg"):
+            for name in ("stg_cov", "stg_geos", "stg_codes", "stg_problems", "stg_rejects", "stg_buckets",
+                         "stg_files", "stg"):
                 con.execute(f"DROP TABLE {name}")
         self._refresh_daily_month(sorted(months))
         self._reconcile_daily(sorted(months), report)

@@ -32,9 +32,17 @@ _DATE_FORMATS = "['%Y-%m-%d', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y/%m/%d']"
 
 @dataclass
 class Staged:
-    table: str          # temporary table holding every row of the CSV with `problem` set or not
+    table: str          # temporary table: every row read; `value` is NULL where the row is rejected
     rows_read: int
+    rows_rejected: int
     month: object       # datetime.date of the file's month (the month most rows fall in)
+
+
+# Rows that carry their five geography codes into staging: enough to name every unit, far fewer
+# than all rows (materialising five strings for 4.8 million rows costs a fifth of a national
+# load). Every unit with calls has CBT001 rows; Calls Answered Metric has CBT003 only. A unit
+# with no such row is still named, by a second read filtered to it (see `stage`).
+_CODES_ROW = {"by_day_time": "ind = 1", "by_durations": "ind = 1", "answered_metric": "true"}
 
 
 def _select_list(shape: CsvShape, family: str) -> str:
@@ -56,21 +64,45 @@ def _select_list(shape: CsvShape, family: str) -> str:
     return ", ".join(parts)
 
 
-def _ensure_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """The bucket-parsing macro, created once per connection."""
-    if not con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'parse_bucket'"
-                       ).fetchall()[0][0]:
-        con.execute(BUCKET_MACRO)
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the bucket-parsing macro on a connection (the store does this once when it opens)."""
+    con.execute(BUCKET_MACRO)
 
 
 def _band_case() -> str:
-    """Inline CASE from a time band's text (spaces removed) to its number; NULL if unknown.
-    Cheaper per row than a join. Unpadded hours ('8:00-9:59') are listed too."""
-    texts = dict(time_band_lookup())
-    for text, band in list(texts.items()):
-        texts.setdefault("-".join(part[1:] if part.startswith("0") else part for part in text.split("-")), band)
-    whens = " ".join(f"WHEN '{text}' THEN {band}" for text, band in sorted(texts.items(), key=lambda kv: kv[1]))
-    return f"CASE replace(time_category, ' ', '') {whens} END::UTINYINT"
+    """From a time band's text to its number (NULL if unknown): first the two spellings NHS
+    England publishes ('08:00-09:59', '08:00 - 09:59'), then, for the rows left, any spacing
+    and unpadded hours ('8:00-9:59'). Cheaper per row than a join or a replace() on every row."""
+    published = {}
+    normalised = dict(time_band_lookup())
+    for text, band in normalised.items():
+        published[text] = band
+        published[text.replace("-", " - ")] = band
+    for text, band in list(normalised.items()):
+        normalised.setdefault("-".join(part[1:] if part.startswith("0") else part for part in text.split("-")), band)
+
+    return f"coalesce({_case('time_category', published)}, {_lookup(normalised)}[replace(time_category, ' ', '')])::UTINYINT"
+
+
+def _case(column: str, texts: dict[str, int]) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN '{t}' THEN {n}" for t, n in texts.items()) + " END"
+
+
+def _lookup(texts: dict[str, int]) -> str:
+    """A MAP literal. Fallbacks look up in one (rather than CASE on an expression, which DuckDB
+    would hoist and compute for every row, not just the rows the fallback is for)."""
+    return "MAP {" + ", ".join(f"'{t}': {n}" for t, n in texts.items()) + "}"
+
+
+_INDICATORS = {f"CBT00{i}": i for i in range(1, 8)}
+# Per-row parsing, each written in the form DuckDB runs fastest (measured on a national month):
+# a direct cast of a CSV column costs 4-8 times a strptime or a cast after replace().
+_DAY = f"coalesce(try_strptime(date, '%Y-%m-%d'), try_strptime(date, {_DATE_FORMATS}))::DATE"
+_INDICATOR = f"coalesce({_case('indicator', _INDICATORS)}, {_lookup(_INDICATORS)}[upper(trim(indicator))])::UTINYINT"
+_VALUE = "try_cast(replace(value, ',', '') AS DOUBLE)"
+_GEO_HASH = "hash(region_code, icb_code, sub_icb_location_code, pcn_code, practice_code)"
+_CODES = ("struct_pack(region_code, icb_code, sub_icb_code := sub_icb_location_code, pcn_code, "
+          "practice_code)")
 
 
 def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
@@ -78,97 +110,121 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
     """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
     in ONE scan into temp table `table` (a name made by the store, never from user input).
 
-    Each row gets its parsed values, a hash of its five geography codes (`geo`, the key the store
-    joins units on) and, where it cannot be loaded, `problem` and `problem_column`. Row numbers
-    are worked out afterwards, for rejected rows only, in `<table>_rejects`."""
-    _ensure_lookups(con)
+    `table` gets, per row: the file it came from, a hash of its five geography codes (`geo`, the
+    key the store joins units on), date, indicator, band or bucket token, and `value`, which is
+    NULL where the row cannot be loaded. Alongside it:
+      * `<table>_codes`: the five codes of every `geo`, for the store's unit table;
+      * `<table>_problems`: each rejected row (by rowid) with its reason, column and raw text;
+      * `<table>_rejects`: the same with member name and row number, built by `_collect_rejects`;
+      * `<table>_buckets`: bucket families only, each distinct token parsed once.
+    """
     select = _select_list(shape, family)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
     read = (
         "read_csv($paths, header = false, skip = $skip, delim = $delim, quote = '\"', escape = '\"', "
         f"encoding = 'utf-8', columns = {columns}, null_padding = true, strict_mode = false, "
-        "auto_detect = false, nullstr = '', filename = true)"
+        "auto_detect = false, nullstr = '')"
     )
     if family == "by_day_time":
-        # No per-row token: the band is all loading needs; the text is kept only for rejects.
-        detail = f"{_band_case()} AS band, NULL::VARCHAR AS token, NULL::VARCHAR AS core,"
+        detail = f"{_band_case()} AS band"
+        detail_ok = "band IS NOT NULL"
         detail_problem = ("WHEN band IS NULL THEN 'Time_Category ''' || coalesce(time_category, '') || ''' is not one "
                           "of the nine published time bands (e.g. 08:00 - 09:59)'")
+        detail_raw, keep = "time_category", "band"
         label = "Time_Category"
     else:
         token_col = "duration" if family == "by_durations" else "wait_time"
         core = "core_category" if family == "answered_metric" else "NULL::VARCHAR"
-        detail = f"{token_col} AS token, {core} AS core,"
-        detail_problem = ""   # unknown buckets are marked after the scan (few distinct tokens)
+        detail = f"{token_col} AS token, {core} AS core"
+        detail_ok = "true"    # unknown buckets are rejected after the scan (few distinct tokens)
+        detail_problem = ""
+        detail_raw, keep = "token", "token, core"
         label = "Duration" if family == "by_durations" else "Wait_Time"
     sources = list(members)
 
     def read_rows(paths: list[str]) -> None:
+        params = {"paths": paths, "skip": shape.skip, "delim": shape.delimiter}
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE {table} AS
-            WITH r AS (SELECT filename AS member_path, {select} FROM {read}),
+            WITH r AS (SELECT file_index AS file, {select} FROM {read}),
             typed AS (
-                SELECT r.*,
-                       hash(region_code, icb_code, sub_icb_location_code, pcn_code, practice_code) AS geo,
-                       coalesce(try_cast(date AS DATE), try_strptime(date, {_DATE_FORMATS})::DATE) AS day,
-                       CASE upper(indicator) WHEN 'CBT001' THEN 1 WHEN 'CBT002' THEN 2 WHEN 'CBT003' THEN 3
-                            WHEN 'CBT004' THEN 4 WHEN 'CBT005' THEN 5 WHEN 'CBT006' THEN 6
-                            WHEN 'CBT007' THEN 7 END::UTINYINT AS ind,
-                       {detail}
-                       try_cast(replace(value, ',', '') AS DOUBLE) AS num
+                SELECT r.*, {_GEO_HASH} AS geo,
+                       {_DAY} AS day, {_INDICATOR} AS ind, {detail}, {_VALUE} AS num
                 FROM r
             ),
-            checked AS (SELECT *,
-                CASE
-                    WHEN coalesce(practice_code, '') = '' THEN 'PRACTICE_CODE is empty'
-                    WHEN coalesce(pcn_code, '') = '' THEN 'PCN_CODE is empty'
-                    WHEN day IS NULL THEN 'Date ''' || coalesce(date, '') || ''' is not a date (expected YYYY-MM-DD)'
-                    WHEN ind IS NULL THEN 'Indicator ''' || coalesce(indicator, '') || ''' is not one of CBT001-CBT007'
-                    WHEN num IS NULL OR isnan(num) OR isinf(num) THEN 'Value ''' || coalesce(value, '') || ''' is not a number'
-                    WHEN num < 0 THEN 'Value ' || value || ' is negative; counts are never negative'
-                    WHEN num <> floor(num) THEN 'Value ' || value || ' is not a whole number of calls'
-                    WHEN num > 2147483647 THEN 'Value ' || value || ' is too large to be a count of calls'
-                    {detail_problem}
-                END AS problem,
-                CASE
-                    WHEN coalesce(practice_code, '') = '' THEN 'PRACTICE_CODE'
-                    WHEN coalesce(pcn_code, '') = '' THEN 'PCN_CODE'
-                    WHEN day IS NULL THEN 'Date'
-                    WHEN ind IS NULL THEN 'Indicator'
-                    WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
-                         OR num > 2147483647 THEN 'Value'
-                    ELSE '{label}'
-                END AS problem_column
-            FROM typed)
-            -- Only what loading needs is kept; the raw text only where the row is rejected.
-            SELECT member_path, region_code, icb_code, sub_icb_location_code, pcn_code, practice_code, geo,
-                   day, ind, {'band, ' if family == 'by_day_time' else ''}token, core, num, problem, problem_column,
-                   CASE WHEN problem IS NOT NULL THEN
-                       CASE problem_column WHEN 'Date' THEN date WHEN 'Indicator' THEN indicator
-                            WHEN 'Value' THEN value WHEN 'PRACTICE_CODE' THEN practice_code
-                            WHEN 'PCN_CODE' THEN pcn_code
-                            ELSE {'time_category' if family == 'by_day_time' else 'token'} END
-                   END AS raw,
-                   NULL::BIGINT AS dup_of
+            checked AS (
+                SELECT *, coalesce(practice_code <> '' AND pcn_code <> '' AND day IS NOT NULL AND ind IS NOT NULL
+                                   AND {detail_ok} AND num >= 0 AND num = floor(num) AND num <= 2147483647,
+                                   false) AS ok
+                FROM typed
+            )
+            -- Only what loading needs is kept; the reason and raw text only where a row is rejected.
+            SELECT file, geo, day, ind, {keep},
+                   CASE WHEN ok THEN num::INTEGER END AS value,
+                   CASE WHEN {_CODES_ROW[family]} THEN {_CODES} END AS codes,
+                   CASE WHEN NOT ok THEN struct_pack(
+                       problem := CASE
+                           WHEN practice_code = '' THEN 'PRACTICE_CODE is empty'
+                           WHEN pcn_code = '' THEN 'PCN_CODE is empty'
+                           WHEN day IS NULL THEN 'Date ''' || coalesce(date, '') || ''' is not a date (expected YYYY-MM-DD)'
+                           WHEN ind IS NULL THEN 'Indicator ''' || coalesce(indicator, '') || ''' is not one of CBT001-CBT007'
+                           WHEN num IS NULL OR isnan(num) OR isinf(num) THEN 'Value ''' || coalesce(value, '') || ''' is not a number'
+                           WHEN num < 0 THEN 'Value ' || value || ' is negative; counts are never negative'
+                           WHEN num <> floor(num) THEN 'Value ' || value || ' is not a whole number of calls'
+                           WHEN num > 2147483647 THEN 'Value ' || value || ' is too large to be a count of calls'
+                           {detail_problem}
+                       END,
+                       problem_column := CASE
+                           WHEN practice_code = '' THEN 'PRACTICE_CODE'
+                           WHEN pcn_code = '' THEN 'PCN_CODE'
+                           WHEN day IS NULL THEN 'Date'
+                           WHEN ind IS NULL THEN 'Indicator'
+                           WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
+                                OR num > 2147483647 THEN 'Value'
+                           ELSE '{label}'
+                       END,
+                       raw := CASE
+                           WHEN practice_code = '' THEN practice_code
+                           WHEN pcn_code = '' THEN pcn_code
+                           WHEN day IS NULL THEN date
+                           WHEN ind IS NULL THEN indicator
+                           WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
+                                OR num > 2147483647 THEN value
+                           ELSE {detail_raw}
+                       END) END AS bad
             FROM checked
             """,
-            {"paths": paths, "skip": shape.skip, "delim": shape.delimiter},
+            params,
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (member_path VARCHAR, member VARCHAR, "
-                    "source VARCHAR, first_rid BIGINT)")
-        con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?, NULL)",
-                        [(read_path, members[src], src) for read_path, src in zip(paths, sources)])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_codes AS "
+                    f"SELECT geo, any_value(codes) AS codes FROM {table} WHERE codes IS NOT NULL GROUP BY geo")
+        unnamed = f"SELECT DISTINCT geo FROM {table} WHERE value IS NOT NULL EXCEPT SELECT geo FROM {table}_codes"
+        if con.execute(f"SELECT count(*) FROM ({unnamed})").fetchall()[0][0]:
+            con.execute(
+                f"""INSERT INTO {table}_codes
+                    SELECT geo, any_value(codes) FROM (
+                        SELECT {_GEO_HASH} AS geo, {_CODES} AS codes FROM (SELECT {select} FROM {read}))
+                    WHERE geo IN ({unnamed}) GROUP BY geo""",
+                params,
+            )
 
     try:
         with_utf8(read_rows, sources, shape.encoding, temp_dir)
     except duckdb.Error as exc:
         raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
-    con.execute(f"""UPDATE {table}_files f SET first_rid = r.first_rid
-                    FROM (SELECT member_path, min(rowid) AS first_rid FROM {table} GROUP BY ALL) r
-                    WHERE f.member_path = r.member_path""")
+    # DuckDB numbers the files it reads in the order given (file_index); `source` is the file
+    # as offered (not a UTF-8 copy), for counting blank lines.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (file UBIGINT, member VARCHAR, source VARCHAR)")
+    con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?)",
+                    [(i, members[src], src) for i, src in enumerate(sources)])
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {table}_problems AS
+            SELECT rowid AS rid, bad.problem, bad.problem_column, bad.raw, NULL::BIGINT AS dup_of
+            FROM {table} WHERE bad IS NOT NULL"""
+    )
 
-    # Buckets (and time bands, for the store's join) are parsed once per distinct token.
+    # Buckets are parsed once per distinct token; rows with an unknown bucket are rejected.
     if family == "by_day_time":
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_buckets AS SELECT NULL::VARCHAR AS token WHERE false")
     else:
@@ -177,95 +233,130 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             f"SELECT d.token, b.* FROM (SELECT DISTINCT token FROM {table}) d, "
             "LATERAL (SELECT * FROM parse_bucket(d.token)) b"
         )
-        con.execute(
-            f"""UPDATE {table} SET problem = b.problem, problem_column = '{label}', raw = {table}.token
-                FROM {table}_buckets b
-                WHERE b.problem IS NOT NULL AND {table}.problem IS NULL
-                  AND b.token IS NOT DISTINCT FROM {table}.token"""
-        )
+        _reject(con, table, f"""SELECT s.rowid, b.problem, '{label}', s.token, NULL
+                                FROM {table} s JOIN {table}_buckets b ON b.token IS NOT DISTINCT FROM s.token
+                                WHERE b.problem IS NOT NULL AND s.value IS NOT NULL""")
 
-    rows_read, month = con.execute(
-        f"""SELECT count(*), (mode(date_trunc('month', day)) FILTER (WHERE problem IS NULL))::DATE
-            FROM {table}"""
+    rows_read, first, last = con.execute(
+        f"""SELECT count(*), date_trunc('month', min(day) FILTER (WHERE value IS NOT NULL))::DATE,
+                   date_trunc('month', max(day) FILTER (WHERE value IS NOT NULL))::DATE FROM {table}"""
     ).fetchall()[0]
     if rows_read == 0:
         raise FileProblem("has a header but no data rows")
-    if month is None:
-        first = con.execute(f"SELECT problem FROM {table} WHERE problem IS NOT NULL LIMIT 1").fetchall()[0][0]
-        raise FileProblem(f"has no row that can be loaded; the first problem is: {first}")
-    con.execute(
-        f"""
-        UPDATE {table} SET
-            problem = 'Date ' || strftime(day, '%Y-%m-%d') || ' is outside the file''s month ('
-                      || strftime($month, '%B %Y') || ')',
-            problem_column = 'Date', raw = strftime(day, '%Y-%m-%d')
-        WHERE problem IS NULL AND (day < $month OR day >= $month + INTERVAL 1 MONTH)
-        """,
-        {"month": month},
-    )
+    if first is None:
+        problem = con.execute(f"SELECT problem FROM {table}_problems ORDER BY rid LIMIT 1").fetchall()[0][0]
+        raise FileProblem(f"has no row that can be loaded; the first problem is: {problem}")
+    month = first
+    if first != last:   # rows from more than one month: the file's month is the one most rows fall in
+        month = con.execute(
+            f"SELECT mode(date_trunc('month', day))::DATE FROM {table} WHERE value IS NOT NULL"
+        ).fetchall()[0][0]
+        _reject(
+            con, table,
+            f"""SELECT rowid, 'Date ' || strftime(day, '%Y-%m-%d') || ' is outside the file''s month ('
+                       || strftime($month, '%B %Y') || ')', 'Date', strftime(day, '%Y-%m-%d'), NULL
+                FROM {table}
+                WHERE value IS NOT NULL AND (day < $month OR day >= $month + INTERVAL 1 MONTH)""",
+            {"month": month},
+        )
     _mark_duplicates(con, table, family)
-    _collect_rejects(con, table, shape.skip, family)
-    return Staged(table=table, rows_read=rows_read, month=month)
+    rows_rejected = _collect_rejects(con, table, shape.skip, family)
+    return Staged(table=table, rows_read=rows_read, rows_rejected=rows_rejected, month=month)
+
+
+def _reject(con: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: dict | None = None) -> None:
+    """Reject the rows `rows_sql` selects (rowid, problem, column, raw text, row repeated):
+    recorded in `<table>_problems`, and their value set to NULL so nothing loads them."""
+    added = con.execute(f"INSERT INTO {table}_problems {rows_sql}", params or {}).fetchall()[0][0]
+    if added:
+        con.execute(f"""UPDATE {table} SET value = NULL WHERE value IS NOT NULL
+                        AND rowid IN (SELECT rid FROM {table}_problems)""")
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, family: str) -> None:
     """A row repeating an earlier one (same date, unit, indicator and band or bucket) is
-    rejected, never summed. Counted cheaply first; the row-by-row pass runs only if needed."""
-    key = f"geo, day, ind, {'band' if family == 'by_day_time' else 'token, core'}"
-    repeats = con.execute(
-        f"SELECT count(*) - count(DISTINCT hash({key})) FROM {table} WHERE problem IS NULL"
-    ).fetchall()[0][0]
+    rejected, never summed. Counted cheaply first; the row-by-row pass runs only if needed.
+
+    By Day and Time (every row now inside one month) is counted per unit with a bitmap over
+    day x indicator x band, 31 x 7 x 9 positions: exact, and a third of the cost of a distinct
+    count over 4.8 million keys."""
+    if family == "by_day_time":
+        repeats = con.execute(
+            f"""SELECT coalesce(sum(n - bit_count(seen)), 0) FROM (
+                    SELECT count(*) AS n,
+                           bitstring_agg(((day(day) - 1) * 63 + (ind - 1) * 9 + band)::INTEGER, 0, 1952) AS seen
+                    FROM {table} WHERE value IS NOT NULL GROUP BY geo)"""
+        ).fetchall()[0][0]
+        key = "geo, day, ind, band"
+    else:
+        key = "geo, day, ind, token, core"
+        repeats = con.execute(
+            f"SELECT count(*) - count(DISTINCT hash({key})) FROM {table} WHERE value IS NOT NULL"
+        ).fetchall()[0][0]
     if not repeats:
         return
-    con.execute(
-        f"""
-        UPDATE {table} SET problem = 'repeats an earlier row', problem_column = 'Indicator', dup_of = d.first_rid
-        FROM (
-            SELECT rowid AS rid, min(rowid) OVER w AS first_rid
-            FROM {table} WHERE problem IS NULL
-            WINDOW w AS (PARTITION BY {key})
-            QUALIFY count(*) OVER w > 1
-        ) d
-        WHERE {table}.rowid = d.rid AND d.rid <> d.first_rid
-        """
+    _reject(
+        con, table,
+        f"""SELECT rid, 'repeats an earlier row', 'Indicator', NULL, first_rid FROM (
+                SELECT rowid AS rid, min(rowid) OVER w AS first_rid
+                FROM {table} WHERE value IS NOT NULL
+                WINDOW w AS (PARTITION BY {key})
+                QUALIFY count(*) OVER w > 1)
+            WHERE rid <> first_rid""",
     )
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, table: str, skip: int, family: str) -> None:
+def _collect_rejects(con: duckdb.DuckDBPyConnection, table: str, skip: int, family: str) -> int:
     """`<table>_rejects`: each rejected row with its member, row number (as a spreadsheet shows
-    it, header = row 1, blank lines counted), column, reason and raw text."""
+    it, header = row 1, blank lines counted), column, reason and raw text. Rows keep the order
+    they were read in, so a row's number is its rowid less its file's first rowid. Returns how
+    many rows were rejected."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table}_rejects AS
-        SELECT s.rowid AS rid, f.member, f.source, s.rowid - f.first_rid + 1 + $skip AS row_number,
-               s.problem_column, s.problem, s.dup_of, s.raw
-        FROM {table} s JOIN {table}_files f ON f.member_path = s.member_path
-        WHERE s.problem IS NOT NULL
+        WITH bad AS (SELECT p.*, s.file FROM {table}_problems p JOIN {table} s ON s.rowid = p.rid),
+        first AS (SELECT file, min(rowid) AS first_rid FROM {table}
+                  WHERE file IN (SELECT file FROM bad) GROUP BY file)
+        SELECT bad.rid, f.member, f.source, bad.rid - first.first_rid + 1 + $skip AS row_number,
+               bad.problem_column, bad.problem, bad.dup_of, bad.raw
+        FROM bad JOIN first USING (file) JOIN {table}_files f USING (file)
         """,
         {"skip": skip},
     )
-    _correct_row_numbers(con, table)
+    rejected = con.execute(f"SELECT count(*) FROM {table}_rejects").fetchall()[0][0]
+    if not rejected:
+        return 0
+    # The rows that duplicates repeat (loaded, so not among the rejects) are numbered too.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table}_repeated AS
+        SELECT s.rowid AS rid, f.member, f.source, s.rowid - first.first_rid + 1 + $skip AS row_number
+        FROM {table} s JOIN {table}_files f USING (file)
+        JOIN (SELECT file, min(rowid) AS first_rid FROM {table} GROUP BY file) first USING (file)
+        WHERE s.rowid IN (SELECT dup_of FROM {table}_rejects)
+        """,
+        {"skip": skip},
+    )
+    _correct_row_numbers(con, table, (f"{table}_rejects", f"{table}_repeated"))
     what = "time band" if family == "by_day_time" else "bucket"
     con.execute(
         f"""
-        UPDATE {table}_rejects SET problem = 'repeats row ' || first.row_number || ' of ' || f.member
+        UPDATE {table}_rejects SET problem = 'repeats row ' || r.row_number || ' of ' || r.member
                                              || ' (same date, practice, indicator and {what})'
-        FROM (SELECT s.rowid AS rid, s.member_path,
-                     s.rowid - f.first_rid + 1 + $skip AS row_number
-              FROM {table} s JOIN {table}_files f USING (member_path)) first, {table}_files f
-        WHERE {table}_rejects.dup_of = first.rid AND f.member_path = first.member_path
-        """,
-        {"skip": skip},
+        FROM {table}_repeated r WHERE {table}_rejects.dup_of = r.rid
+        """
     )
+    con.execute(f"DROP TABLE {table}_repeated")
+    return rejected
 
 
-def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str, numbered: tuple[str, ...]) -> None:
     """DuckDB skips blank lines, so in a file with blank lines later rows are numbered too low.
-    Only files with a rejected row are checked (row numbers matter only for rejects)."""
-    rejects = f"{table}_rejects"
+    Only files with a rejected row are checked (row numbers matter only for rejects); the
+    `numbered` tables (source, row_number) are corrected."""
     members = con.execute(
-        f"""SELECT f.source, count(*) + 1 FROM {table} s JOIN {table}_files f USING (member_path)
-            WHERE f.source IN (SELECT source FROM {rejects}) GROUP BY f.source"""
+        f"""SELECT f.source, count(*) + 1 FROM {table} s JOIN {table}_files f USING (file)
+            WHERE f.source IN (SELECT source FROM {table}_rejects) GROUP BY f.source"""
     ).fetchall()
     for source, last_row in members:
         blanks = blank_line_numbers(Path(source), last_row)
@@ -275,12 +366,13 @@ def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
         # the numbering DuckDB gave, the i-th blank (0-based) shifts rows numbered b - i or more.
         con.execute("CREATE OR REPLACE TEMP TABLE blank_shift (threshold BIGINT)")
         con.executemany("INSERT INTO blank_shift VALUES (?)", [(b - i,) for i, b in enumerate(blanks)])
-        con.execute(
-            f"""UPDATE {rejects} SET row_number = row_number + (
-                    SELECT count(*) FROM blank_shift WHERE {rejects}.row_number >= threshold)
-                WHERE source = $source""",
-            {"source": source},
-        )
+        for target in numbered:
+            con.execute(
+                f"""UPDATE {target} SET row_number = row_number + (
+                        SELECT count(*) FROM blank_shift WHERE {target}.row_number >= threshold)
+                    WHERE source = $source""",
+                {"source": source},
+            )
         con.execute("DROP TABLE blank_shift")
 
 
