@@ -159,3 +159,37 @@ CREATE TABLE IF NOT EXISTS bank_holidays (
     date DATE PRIMARY KEY,
     name VARCHAR NOT NULL
 );
+
+-- Supplier call logs (telephony/calllog): call-level detail the monthly publication lacks.
+-- Aggregates only: no caller number and no hash of one is ever stored. A later call log for
+-- the same practice-days replaces an earlier one's rows.
+-- Grain: practice (unit) x date x 30-minute slot x outcome.
+CREATE TABLE IF NOT EXISTS call_log_slots (
+    date      DATE NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    slot      UTINYINT NOT NULL,    -- 0..47: 00:00-00:29 is 0, 08:00-08:29 is 16
+    outcome   UTINYINT NOT NULL,    -- the call's national outcome as its indicator: 2 IVR, 3 answered, 4 missed, 5 callback requested
+    calls     INTEGER NOT NULL,
+    source_id INTEGER NOT NULL
+);
+-- Grain: unit x date x outcome (3 answered, 4 missed) x fine wait bucket (seconds waited).
+CREATE TABLE IF NOT EXISTS call_log_waits (
+    date      DATE NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    outcome   UTINYINT NOT NULL,
+    wait_lo   INTEGER NOT NULL,     -- seconds, inclusive
+    wait_hi   INTEGER,              -- seconds, inclusive; NULL = open-ended
+    calls     INTEGER NOT NULL,
+    source_id INTEGER NOT NULL
+);
+-- Grain: unit x date. Repeat callers (rang the same practice 2+ times that day), counted while
+-- loading from caller numbers hashed with a per-session random salt, then dropped.
+CREATE TABLE IF NOT EXISTS call_log_callers (
+    date              DATE NOT NULL,
+    unit_id           INTEGER NOT NULL,
+    calls_with_number INTEGER NOT NULL,   -- calls whose number was given (not withheld)
+    callers           INTEGER NOT NULL,   -- different numbers
+    repeat_callers    INTEGER NOT NULL,   -- numbers with 2 or more calls that day
+    repeat_calls      INTEGER NOT NULL,   -- calls from those numbers
+    source_id         INTEGER NOT NULL
+);
