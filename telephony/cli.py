@@ -1,4 +1,5 @@
-"""Command line: `python -m telephony load|report|sample ...`."""
+"""Command line: `python -m telephony load|report|sample ...`; `load --mapping PROFILE.json` loads
+supplier call logs."""
 
 from __future__ import annotations
 
@@ -87,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     p_load = sub.add_parser("load", help="load files into a DuckDB database and print the load report")
     p_load.add_argument("files", nargs="+", type=Path)
     p_load.add_argument("--db", required=True, type=Path, help="DuckDB database file (created if absent)")
+    p_load.add_argument("--mapping", type=Path, metavar="PROFILE.json",
+                        help="load the files as supplier call logs, mapped with this profile (saved from the "
+                             "Call logs page)")
+    p_load.add_argument("--practice", help="with --mapping: the practice's ODS code, if not in the profile")
+    p_load.add_argument("--pcn", help="with --mapping: the PCN code, for a practice no loaded file places in one")
 
     p_rep = sub.add_parser("report", help="print a PCN's figures per month")
     p_rep.add_argument("--db", required=True, type=Path)
@@ -101,13 +107,39 @@ def main(argv: list[str] | None = None) -> int:
     p_sam.add_argument("--seed", type=int, default=0)
     p_sam.add_argument("--scale", choices=("pcn", "icb", "national"), default="pcn")
     p_sam.add_argument("--months", type=int, default=6)
+    p_sam.add_argument("--call-logs", action="store_true",
+                       help="also write example supplier call logs (and their profiles) into OUT/call_logs")
 
     args = parser.parse_args(argv)
     if args.command == "load":
+        profile = None
+        if args.mapping:
+            from telephony.calllog import Profile, ProfileError, load_call_log, session_salt
+
+            try:
+                profile = Profile.from_json(args.mapping.read_bytes(), f"'{args.mapping}'")
+                if args.practice or args.pcn:
+                    profile.practice = (args.practice or profile.practice or "").strip().upper() or None
+                    profile.pcn = (args.pcn or profile.pcn or "").strip().upper() or None
+                    profile.validate(f"'{args.mapping}' with --practice/--pcn")
+            except (OSError, ProfileError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            salt = session_salt()   # one per run, in memory only: caller numbers are never stored
+        elif args.practice or args.pcn:
+            print("error: --practice and --pcn go with --mapping (call logs)", file=sys.stderr)
+            return 2
+        from telephony.calllog.load import yield_to_published
+
         store = Store(args.db)
         failed = 0
         for path in args.files:
-            report = store.load(path)
+            if profile:
+                report = load_call_log(store, path, profile, salt=salt)
+            else:
+                report = store.load(path)
+                if report.status == "loaded":
+                    yield_to_published(store, report)   # published figures win over call logs
             print("\n".join(report.lines()))
             failed += report.status == "failed"
         store.close()
@@ -134,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         from telephony.sample import write_sample
 
         paths = write_sample(args.out, seed=args.seed, scale=args.scale, months=args.months)
+        if args.call_logs:
+            from telephony.calllog.sample import FOLDER, write_example_logs
+
+            paths += write_example_logs(args.out / FOLDER, seed=args.seed, scale=args.scale)
         for p in paths:
             print(p)
         return 0
