@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/demand.py", title="Demand", icon="📈", url_path="demand"),
     st.Page("pages/outcomes.py", title="Outcomes", icon="📞", url_path="outcomes"),
     st.Page("pages/waits.py", title="Waits", icon="⏱️", url_path="waits"),
+    st.Page("pages/call_logs.py", title="Call logs", icon="🗒️", url_path="call-logs"),
     st.Page("pages/context.py", title="Context", icon="🧭", url_path="context"),
     st.Page("pages/data.py", title="Data", icon="🗂️", url_path="data"),
     st.Page("pages/about.py", title="About", icon="ℹ️", url_path="about"),

@@ -1,0 +1,335 @@
+"""The Call logs page's setup step: add a supplier call log, confirm the suggested mapping, save
+or reuse it as a JSON profile, load it; or load the synthetic example logs.
+
+This step shows the user's own file to the user: its headers, a few values per column, its
+outcome words and sites, and the practice code they type. Like the Data page's rejected rows
+(ui/render.py `rejects`), it is setup, not analysis: it is never drawn on a shared screen, and
+caller numbers are never shown (columns that may hold them are hidden when the file is read).
+Everything it loads goes into this session's own stores (ui/session.py); nothing is cached
+across sessions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from telephony.calllog import FIELDS, Profile, ProfileError, inspect_file, load_call_log, session_salt
+from telephony.calllog.fields import LABELS, value_key
+from telephony.calllog.outcomes import FROM_LABEL, LABEL, SUPPLIERS, suggest_outcome
+from telephony.calllog.profile import DATE_ORDERS, code
+from telephony.calllog.sample import FOLDER, example_logs
+from telephony.calllog.suggest import suggest_profile, suggest_sites
+from telephony.problems import FileProblem
+from telephony.store import copy_upload
+from ui import render, sidebar
+from ui.selection import Selection
+from ui.session import SAMPLE, SAMPLE_DIR, UPLOADS, session
+
+EXAMPLES = SAMPLE_DIR / FOLDER
+_WIDGETS = ("calllog_columns", "calllog_supplier", "calllog_date_order", "calllog_outcomes", "calllog_sites",
+            "calllog_practice", "calllog_pcn", "calllog_profile_name")
+NONE = ""
+
+
+def _salt() -> bytes:
+    """This session's random salt for caller numbers, in memory only."""
+    return st.session_state.setdefault("calllog_salt", session_salt())
+
+
+def _reset_widgets() -> None:
+    for key in _WIDGETS:
+        st.session_state.pop(key, None)
+    st.session_state.pop("calllog_outcome_sig", None)
+    st.session_state.pop("calllog_site_sig", None)
+
+
+def _known_practices(store) -> dict[str, str]:
+    """code -> name of practices the store knows (names where a file gave them)."""
+    rows = store.con.execute(
+        """SELECT c.code, n.name FROM (SELECT practice_code AS code FROM units WHERE practice_code <> 'Unassigned'
+                                       UNION SELECT practice_code FROM pcn_membership) c
+           LEFT JOIN org_names n ON n.level = 'practice' AND n.code = c.code""").fetchall()
+    return {c: n or "" for c, n in rows}
+
+
+def _known_pcn(store, practice: str | None) -> str | None:
+    if not practice:
+        return None
+    row = store.con.execute(
+        r"""SELECT pcn_code FROM (SELECT pcn_code, 0 AS k FROM units WHERE practice_code = $p
+                                  UNION ALL SELECT pcn_code, 1 FROM pcn_membership WHERE practice_code = $p)
+            WHERE regexp_full_match(pcn_code, 'U\d{5}') ORDER BY k LIMIT 1""", {"p": practice}).fetchall()
+    return row[0][0] if row else None
+
+
+# ---------------------------------------------------------------------- the examples
+def _examples(sel: Selection) -> None:
+    data = session()
+    store = data.sample_store()
+    pairs = example_logs(EXAMPLES)
+    if not pairs:
+        return
+    loaded = {r.file_name for r in store.reports if r.kind == "call_log" and r.status == "loaded"}
+    done = all(log.name in loaded for log, _ in pairs)
+    st.markdown("**Try it on synthetic data.** Two made-up call logs for practices of the synthetic sample: one in "
+                "the style of an X-on Surgery Connect export, one from a generic system with a site column.")
+    if st.button("Load the synthetic example call logs (not real data)", key="calllog_examples", disabled=done,
+                 help="Loads them into this session's copy of the synthetic sample, with their mapping profiles."):
+        pcn, last = None, []
+        for log, profile_file in pairs:
+            profile = Profile.from_json(profile_file.read_text(encoding="utf-8"), f"'{profile_file.name}'")
+            last.append(id(load_call_log(store, log, profile, salt=_salt())))
+            pcn = pcn or profile.pcn
+        st.session_state["calllog_last"] = (SAMPLE, last)
+        sidebar.choose("data_source", SAMPLE)
+        if pcn:
+            sidebar.choose("pcn", pcn)
+        st.rerun()
+    if done:
+        st.caption("The synthetic example logs are loaded: see the views below (data shown: Sample).")
+    cols = st.columns(len(pairs))
+    for i, ((log, profile_file), col) in enumerate(zip(pairs, cols)):
+        col.download_button(f"Download {log.name} to try the mapping step", log.read_bytes(), file_name=log.name,
+                            key=f"calllog_example_download_{i}")
+
+
+# ---------------------------------------------------------------------- a file of the user's
+def _inspect(upload, store) -> dict | None:
+    """Read a newly added file once (kept in this session's state while it is being mapped)."""
+    state = st.session_state
+    current = state.get("calllog_current")
+    if current and current["file_id"] == upload.file_id:
+        return current
+    if current and current.get("path"):
+        current["path"].unlink(missing_ok=True)
+    folder = session().temp_dir / "call_logs"
+    folder.mkdir(exist_ok=True)
+    path = copy_upload(upload.getvalue(), folder, upload.name)
+    try:
+        insp = inspect_file(path, temp_dir=folder)
+    except FileProblem as exc:
+        path.unlink(missing_ok=True)
+        state["calllog_current"] = {"file_id": upload.file_id, "error": f"'{upload.name}' {exc}.", "path": None}
+        return state["calllog_current"]
+    suggested = suggest_profile(insp, upload.name, _known_practices(store))
+    state["calllog_current"] = {"file_id": upload.file_id, "name": upload.name, "path": path, "insp": insp,
+                                "base": suggested.profile, "why": {f: s.why for f, s in suggested.columns.items()},
+                                "site_why": suggested.site_reasons, "error": None, "profile_id": None}
+    _reset_widgets()
+    return state["calllog_current"]
+
+
+def _use_saved_profile(current: dict) -> None:
+    saved = st.file_uploader("Use a saved mapping profile (.json), if you have one for this supplier's files",
+                             type=["json"], key="calllog_profile_file")
+    if saved is None or saved.file_id == current.get("profile_id"):
+        return
+    current["profile_id"] = saved.file_id
+    try:
+        profile = Profile.from_json(saved.getvalue(), f"'{saved.name}'")
+    except ProfileError as exc:
+        st.error(str(exc))
+        return
+    headers = current["insp"].layout.headers
+    missing = {f: h for f, h in profile.columns.items() if current["insp"].layout.position(h) is None}
+    for field in missing:
+        profile.columns.pop(field)
+    current["base"], current["why"] = profile, {f: f"from '{saved.name}'" for f in profile.columns}
+    _reset_widgets()
+    if missing:
+        st.warning("This file has no column " + "; ".join(f"'{h}' (for {LABELS[f]})" for f, h in missing.items())
+                   + f". Its columns are: {', '.join(headers)}. Choose them below.")
+
+
+def _columns_step(current: dict) -> dict[str, str]:
+    insp, base = current["insp"], current["base"]
+    headers = insp.layout.headers
+    table = pd.DataFrame({
+        "Field": [f.label for f in FIELDS],
+        "Column in your file": [base.columns.get(f.name) or NONE for f in FIELDS],
+        "Why suggested": [current["why"].get(f.name, "") for f in FIELDS],
+    })
+    edited = st.data_editor(
+        table, key="calllog_columns", hide_index=True, num_rows="fixed", disabled=["Field", "Why suggested"],
+        column_config={"Column in your file": st.column_config.SelectboxColumn(options=[NONE, *headers],
+                                                                               width="medium"),
+                       "Field": st.column_config.TextColumn(width="medium")})
+    columns = {f.name: v for f, v in zip(FIELDS, edited["Column in your file"]) if v}
+    hidden = {columns.get("caller")} | insp.phone_like      # whatever the user calls the caller column
+    examples = pd.DataFrame({
+        "Field": [LABELS[f] for f in columns],
+        "Values in your file": ["(hidden: phone numbers)" if h in hidden else
+                                ", ".join(insp.samples.get(h, [])[:4]) or "(empty)" for h in columns.values()],
+    })
+    st.caption("What the chosen columns hold (first values; columns that may hold phone numbers are never shown):")
+    st.dataframe(examples, hide_index=True, key="calllog_column_examples")
+    return columns
+
+
+def _outcomes_step(current: dict, header: str | None, supplier: str) -> dict[str, str]:
+    insp, base = current["insp"], current["base"]
+    if not header:
+        st.warning("Choose the column that says how each call ended (outcome, status or result).")
+        return {}
+    words = insp.values.get(header)
+    if words is None:
+        st.error(f"Column '{header}' has more than 60 different values, so it is probably not the outcome column.")
+        return {}
+    signature = (header, supplier, id(base))
+    if st.session_state.get("calllog_outcome_sig") != signature:
+        st.session_state.pop("calllog_outcomes", None)
+        st.session_state["calllog_outcome_sig"] = signature
+    saved = {value_key(w): o for w, o in base.outcomes.items()} if supplier == base.supplier else {}
+    rows = []
+    for word, calls in words.items():
+        if not word:
+            continue
+        outcome, why = suggest_outcome(word, supplier)
+        if value_key(word) in saved:
+            outcome, why = saved[value_key(word)], "from the profile" if current.get("profile_id") else why
+        rows.append({"Word in your log": word, "Calls": calls, "National outcome": LABEL.get(outcome), "Why": why})
+    edited = st.data_editor(
+        pd.DataFrame(rows), key="calllog_outcomes", hide_index=True, num_rows="fixed",
+        disabled=["Word in your log", "Calls", "Why"],
+        column_config={"National outcome": st.column_config.SelectboxColumn(options=list(LABEL.values()),
+                                                                            width="medium"),
+                       "Calls": st.column_config.NumberColumn(format="localized")})
+    outcomes = {w: FROM_LABEL[o] for w, o in zip(edited["Word in your log"], edited["National outcome"]) if o}
+    per = edited.dropna(subset=["National outcome"]).groupby("National outcome")["Calls"].sum()
+    unmapped = int(edited.loc[edited["National outcome"].isna(), "Calls"].sum()) + int(words.get("", 0))
+    summary = "; ".join(f"{label}: {int(per[label]):,}" for label in LABEL.values() if label in per)
+    st.caption(f"With this mapping: {summary or 'nothing mapped yet'}."
+               + (f" **{unmapped:,} calls have no outcome or an unmapped word and will be rejected** (each listed "
+                  "with its row)." if unmapped else ""))
+    return outcomes
+
+
+def _practice_step(current: dict, columns: dict[str, str], store) -> tuple[str | None, dict[str, str]]:
+    insp, base = current["insp"], current["base"]
+    site = columns.get("site")
+    if not site:
+        practice = st.text_input("This file is one practice's calls: its ODS code", value=base.practice or "",
+                                 key="calllog_practice", placeholder="e.g. E81050", max_chars=6)
+        return code(practice), {}
+    values = insp.values.get(site)
+    if values is None:
+        st.error(f"Column '{site}' has more than 60 different values, so it is probably not the site column.")
+        return None, {}
+    signature = (site, id(base))
+    if st.session_state.get("calllog_site_sig") != signature:
+        st.session_state.pop("calllog_sites", None)
+        st.session_state["calllog_site_sig"] = signature
+    suggested = suggest_sites([v for v in values if v], _known_practices(store))
+    rows = [{"Site in your log": v, "Calls": n,
+             "Practice ODS code": base.sites.get(v) or (suggested.get(v) or (None, ""))[0] or "",
+             "Why": current["site_why"].get(v) or (suggested.get(v) or (None, ""))[1]}
+            for v, n in values.items() if v]
+    st.markdown("Each site's practice (ODS code, one letter and five digits):")
+    edited = st.data_editor(pd.DataFrame(rows), key="calllog_sites", hide_index=True, num_rows="fixed",
+                            disabled=["Site in your log", "Calls", "Why"])
+    return None, {s: code(c) for s, c in zip(edited["Site in your log"], edited["Practice ODS code"]) if code(c)}
+
+
+def _mapping(sel: Selection, current: dict) -> None:
+    data = session()
+    store = data.uploads_store()
+    insp, base = current["insp"], current["base"]
+    _salt()
+    title = f" (above the header: '{' / '.join(insp.layout.title)[:120]}')" if insp.layout.title else ""
+    st.markdown(f"**{insp.rows:,} rows** read from '{current['name']}'{title}. Check each suggestion and correct "
+                "it where needed; nothing is loaded until you press **Load this call log**.")
+    _use_saved_profile(current)
+    base = current["base"]
+    st.markdown("##### 1. Which column holds what")
+    columns = _columns_step(current)
+    left, right = st.columns(2)
+    supplier = left.selectbox("Supplier's words", list(SUPPLIERS), format_func=SUPPLIERS.get,
+                              index=list(SUPPLIERS).index(base.supplier), key="calllog_supplier",
+                              help="The same word means different things: for X-on 'abandoned' is a caller who never "
+                                   "reached a queue (nationally: ended in the IVR); elsewhere, one who hung up while "
+                                   "queueing (missed).")
+    date_order = right.radio("Dates are written", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+                             index=list(DATE_ORDERS).index(base.date_order), key="calllog_date_order",
+                             horizontal=True)
+    st.markdown("##### 2. Each outcome word in national terms")
+    outcomes = _outcomes_step(current, columns.get("outcome"), supplier)
+    st.markdown("##### 3. Whose calls")
+    practice, sites = _practice_step(current, columns, store)
+    known = _known_pcn(store, practice)
+    pcn = st.text_input("PCN code (needed only for practices the files you loaded do not place in a PCN)",
+                        value=base.pcn or known or "", key="calllog_pcn", placeholder="e.g. U49574", max_chars=6)
+    if known:
+        st.caption(f"The files you loaded place this practice in PCN {known}.")
+    name = st.text_input("Name of this mapping", value=base.name, key="calllog_profile_name")
+    profile = Profile(columns=columns, outcomes=outcomes, supplier=supplier, date_order=date_order,
+                      practice=practice, sites=sites, pcn=code(pcn), name=name.strip())
+    try:
+        profile.validate("The mapping")
+        ready = True
+    except ProfileError as exc:
+        st.error(str(exc))
+        ready = False
+    left, right = st.columns(2)
+    if ready:
+        left.download_button("Save this mapping (.json profile)", profile.to_json().encode("utf-8"),
+                             file_name=f"{profile.name or 'call log mapping'}.json", mime="application/json",
+                             key="calllog_profile_download",
+                             help="Choose it next time with 'Use a saved mapping profile', or give it to "
+                                  "`python -m telephony load LOG.csv --mapping PROFILE.json`.")
+    if right.button("Load this call log", key="calllog_load", type="primary", disabled=not ready):
+        report = load_call_log(store, current["path"], profile, name=current["name"], salt=_salt())
+        data.upload_reports.append(report)
+        st.session_state["calllog_last"] = (UPLOADS, [id(report)])
+        if report.status == "loaded":
+            current["path"].unlink(missing_ok=True)
+            st.session_state.setdefault("calllog_loaded_ids", set()).add(current["file_id"])
+            st.session_state.pop("calllog_current", None)
+            sidebar.choose("data_source", UPLOADS)
+            st.rerun()
+
+
+def _last_report(sel: Selection) -> None:
+    """What the last load did: calls read, loaded and rejected, overlaps, notes, rejected rows."""
+    last = st.session_state.get("calllog_last")
+    if not last:
+        return
+    data = session()
+    reports = data.sample_store().reports if last[0] == SAMPLE else data.upload_reports
+    for i, report in enumerate(r for r in reports if id(r) in last[1]):
+        if report.status == "failed":
+            st.error(report.message)
+            continue
+        st.success(f"**{report.file_name}**: {report.status}. " + (
+            f"Calls read {report.rows_read:,} = loaded {report.rows_loaded:,} + rejected {report.rows_rejected:,}."
+            if report.status == "loaded" else report.message), icon="✅")
+        for line in report.overlaps + report.notes:
+            st.markdown(f"- {line}")
+        if report.rows_rejected and report in sel.store.reports:
+            render.rejects(sel, report.source_id, report.file_name, report.rows_rejected, key=f"calllog_rejects_{i}")
+
+
+def add_logs(sel: Selection) -> None:
+    """The setup step: examples, upload, mapping, load, and the last load's report."""
+    if sel.large:
+        st.caption("Adding call logs is hidden on a shared screen; logs already loaded are shown below.")
+        return
+    with st.expander("Add a call log", expanded=True):
+        _examples(sel)
+        st.markdown("**Or add your own.** A supplier's call log export, one row per call (.csv or .xlsx). It stays in "
+                    "this session only; caller numbers are used only to count repeat callers and are never stored.")
+        upload = st.file_uploader("Call log (.csv or .xlsx)", type=["csv", "xlsx"], key="calllog_file")
+        if upload is None and st.session_state.get("calllog_current"):
+            # Removed without loading: its copy in the session's folder goes too.
+            path = st.session_state.pop("calllog_current").get("path")
+            if path:
+                path.unlink(missing_ok=True)
+        if upload is not None and upload.file_id in st.session_state.get("calllog_loaded_ids", set()):
+            st.caption("This file is loaded. Remove it from the box above to add another.")
+        elif upload is not None:
+            current = _inspect(upload, session().uploads_store())
+            if current.get("error"):
+                st.error(current["error"])
+            else:
+                _mapping(sel, current)
+        _last_report(sel)
