@@ -1,24 +1,39 @@
-"""Benchmarks, run by hand: `python benchmarks/run.py [--months N] [--keep DIR]`.
+"""Benchmarks, run by hand (never in the test suite; timings are not asserted anywhere):
 
-Generates synthetic files at national scale with the project's own generator, then measures:
-  * loading one national month of "By Day and Time" (the published zip) through the store,
-    against DuckDB's own read_csv of the same CSVs and a plain pandas read_csv pipeline;
-  * each page's queries for one PCN and for all of England.
-Results are appended to benchmarks/RESULTS.md with a description of the machine. Timings are
-never asserted in tests; this is where they are measured and written down.
+    python benchmarks/run.py [--months 12] [--repeats 3] [--keep DIR] [--only load,year,pages,start,logs]
+
+Generates synthetic files at national scale with the project's own generator (or reuses DIR) and
+measures, writing a dated section to benchmarks/RESULTS.md with the machine described:
+
+  load   one national month of the three practice-level zips, as published: Store.load against
+         DuckDB's own read_csv of the same CSVs (the target: at most 1.5 times) and against a plain
+         pandas read_csv pipeline. Runs alternate, so a busy machine slows both alike.
+  year   every file of `--months` national months loaded into one session database, in a fresh
+         process: load time and peak memory (RSS; the target: at most 3 GB).
+  pages  with those months loaded: each page run as the app runs it (AppTest, one PCN chosen),
+         and each page query for one PCN and for all of England (targets 0.3 s and 1 s).
+  start  cold start: `streamlit run app.py` to the Overview drawn in headless Chromium (target 3 s),
+         first with no sample cache, then with it.
+  logs   a year of call-level log for a large PCN (~300,000 calls).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import resource
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -32,135 +47,305 @@ from telephony.sample import write_sample  # noqa: E402
 from telephony.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+FAMILIES = ("By Day and Time", "By Durations", "Calls Answered Metric")
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def machine() -> str:
     cpu = "unknown CPU"
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; Python {platform.python_version()}, "
             f"DuckDB {duckdb.__version__}, pandas {pd.__version__}")
 
 
-def best_of(n: int, fn) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def alternate(repeats: int, **runs) -> dict[str, list[float]]:
+    """Run each function once per round, round after round, so background load hits all alike."""
+    out: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            out[name].append(timed(fn))
+    return out
+
+
+def months_in(folder: Path) -> list[str]:
+    """'August 2026'-style labels of the generated months, oldest first."""
+    labels = {p.stem.split(" - ")[-1] for p in folder.glob("Synthetic CBT By Day and Time - *.zip")}
+    return sorted(labels, key=lambda s: dt.datetime.strptime(s, "%B %Y"))
 
 
 def extract(zip_path: Path, folder: Path) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(folder)
-        return [str(folder / n) for n in zf.namelist()]
+        return sorted(str(folder / n) for n in zf.namelist())
 
 
-def bench_load(files: Path, repeats: int) -> list[str]:
-    zip_path = next(files.glob("Synthetic CBT By Day and Time - *.zip"))
-    csvs = extract(zip_path, files / "extracted")
-    rows = duckdb.execute("SELECT count(*) FROM read_csv($p)", {"p": csvs}).fetchall()[0][0]
+# --------------------------------------------------------------------------- one national month
 
-    def raw_duckdb():
-        con = duckdb.connect()
-        con.execute("CREATE TABLE t AS SELECT * FROM read_csv($p)", {"p": csvs})
-        con.close()
+def bench_load(folder: Path, repeats: int) -> list[str]:
+    month = months_in(folder)[-1]
+    zips = {f: folder / f"Synthetic CBT {f} - {month}.zip" for f in FAMILIES}
+    csvs = {f: extract(z, folder / "extracted" / f) for f, z in zips.items()}
+    rows = {f: duckdb.execute("SELECT count(*) FROM read_csv($p)", {"p": c}).fetchall()[0][0] for f, c in csvs.items()}
 
-    def raw_duckdb_from_zip():
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = extract(zip_path, Path(tmp))
+    def raw_duckdb(families):
+        def run():
             con = duckdb.connect()
-            con.execute("CREATE TABLE t AS SELECT * FROM read_csv($p)", {"p": paths})
+            for i, f in enumerate(families):
+                con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv($p)", {"p": csvs[f]})
             con.close()
+        return run
 
-    def pandas_pipeline():
-        frames = [pd.read_csv(p) for p in csvs]
-        frame = pd.concat(frames, ignore_index=True)
-        frame["Date"] = pd.to_datetime(frame["Date"])
-        return frame.groupby(["PRACTICE_CODE", "Indicator"])["Value"].sum()
+    def pandas_pipeline(families):
+        def run():
+            for f in families:
+                frame = pd.concat([pd.read_csv(p) for p in csvs[f]], ignore_index=True)
+                frame["Date"] = pd.to_datetime(frame["Date"])
+                frame.groupby(["PRACTICE_CODE", "Indicator"])["Value"].sum()
+        return run
 
-    def store_load():
-        store = Store()
-        report = store.load(zip_path)
-        assert report.status == "loaded" and report.rows_rejected == 0, report.message
-        store.close()
-        return report
+    def store_load(families):
+        def run():
+            with tempfile.TemporaryDirectory() as tmp:
+                store = Store(Path(tmp) / "session.duckdb", temp_dir=tmp, read_dirs=[folder])
+                for f in families:
+                    report = store.load(zips[f])
+                    assert report.status == "loaded" and report.rows_rejected == 0, report.message
+                store.close()
+        return run
 
-    t_raw, _ = best_of(repeats, raw_duckdb)
-    t_raw_zip, _ = best_of(repeats, raw_duckdb_from_zip)
-    t_store, report = best_of(repeats, store_load)
-    t_pandas, _ = best_of(1, pandas_pipeline)
-    return [
-        f"One national month of By Day and Time: {rows:,} rows in {len(csvs)} CSVs "
-        f"({zip_path.stat().st_size / 1e6:.1f} MB zipped). Best of {repeats}.",
-        "",
-        "| step | seconds | ratio to DuckDB read_csv |",
-        "|---|---:|---:|",
-        f"| DuckDB `read_csv` of the extracted CSVs into a table | {t_raw:.2f} | 1.00 |",
-        f"| DuckDB `read_csv`, extracting the zip first | {t_raw_zip:.2f} | {t_raw_zip / t_raw:.2f} |",
-        f"| **Store.load of the zip** (detect, extract, validate every row, load, reconcile) | "
-        f"**{t_store:.2f}** | **{t_store / t_raw:.2f}** |",
-        f"| pandas `read_csv` + concat + group-by | {t_pandas:.2f} | {t_pandas / t_raw:.2f} |",
-    ]
+    lines = [f"### One national month ({month}), the three zips as published", "",
+             "Runs alternate between the three ways of reading; best of "
+             f"{repeats} (median in brackets).", "",
+             "| files | rows | DuckDB `read_csv` (s) | Store.load (s) | ratio | pandas (s) | ratio |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, families in [("By Day and Time", FAMILIES[:1]), ("all three zips", FAMILIES)]:
+        t = alternate(repeats, duckdb=raw_duckdb(families), store=store_load(families),
+                      pandas=pandas_pipeline(families))
+        best = {k: min(v) for k, v in t.items()}
+        med = {k: statistics.median(v) for k, v in t.items()}
+        n = sum(rows[f] for f in families)
+        lines.append(
+            f"| {label} | {n:,} | {best['duckdb']:.2f} ({med['duckdb']:.2f}) | "
+            f"**{best['store']:.2f}** ({med['store']:.2f}) | **{best['store'] / best['duckdb']:.2f}** | "
+            f"{best['pandas']:.2f} | {best['pandas'] / best['duckdb']:.2f} |")
+    lines += ["", "Store.load includes everything the app does with a file: detecting its format, "
+              "expanding the zip, checking every row, loading, reconciling By Day and Time against "
+              "By Durations, and writing to the session's database file."]
+    return lines
 
 
-def bench_queries(files: Path, repeats: int) -> list[str]:
-    store = Store()
-    for path in sorted(files.iterdir()):
-        if path.suffix in (".zip", ".xlsx", ".csv"):
-            store.load(path)
+# --------------------------------------------------------------------------- a year
+
+def year_child(folder: Path, db: Path) -> None:
+    """Runs in its own process (so its peak RSS is its own): load every file into `db`."""
+    store = Store(db, temp_dir=db.parent, read_dirs=[folder])
+    seconds: dict[str, float] = {}
+    rows = 0
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".zip", ".xlsx", ".csv"))
+    start = time.perf_counter()
+    for path in files:
+        t = time.perf_counter()
+        report = store.load(path)
+        assert report.status == "loaded", report.message
+        kind = report.kind or "other"
+        seconds[kind] = seconds.get(kind, 0.0) + time.perf_counter() - t
+        rows += report.rows_read
+    total = time.perf_counter() - start
+    store.close()
+    print(json.dumps({"files": len(files), "rows": rows, "seconds": seconds, "total": total,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "db_mb": db.stat().st_size / 1e6}))
+
+
+def bench_year(folder: Path, db: Path) -> list[str]:
+    out = subprocess.run([sys.executable, __file__, "--year-child", str(folder), str(db)],
+                         capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    n = len(months_in(folder))
+    lines = [f"### {n} national months in one session database", "",
+             f"{r['files']} files, {r['rows']:,} rows read, loaded in **{r['total']:.1f} s** "
+             f"in a fresh process; **peak memory (RSS) {r['peak_rss_mb']:,.0f} MB**; "
+             f"database file {r['db_mb']:,.0f} MB.", "",
+             "| kind | seconds |", "|---|---:|"]
+    lines += [f"| {kind} | {s:.1f} |" for kind, s in sorted(r["seconds"].items())]
+    return lines
+
+
+# --------------------------------------------------------------------------- pages and queries
+
+def bench_pages(folder: Path, db: Path, repeats: int) -> list[str]:
+    from streamlit.testing.v1 import AppTest
+
+    from telephony.report import LoadReport
+    from ui.session import SessionData
+
+    store = Store(db, temp_dir=db.parent / "pages", read_dirs=[folder])
     directory = store.query("pcn_directory")
-    row = directory.iloc[len(directory) // 2]
-    months = store.con.execute("SELECT min(month), max(month) FROM unit_month").fetchall()[0]
-    start, end = months
+    row = directory.sort_values("practices_reporting").iloc[len(directory) // 2]
+    start, end = store.con.execute("SELECT min(month), max(month) FROM unit_month").fetchall()[0]
+    n_months = len(pd.date_range(start, end, freq="MS"))
+
+    data = SessionData(temp_dir=Path(tempfile.mkdtemp(prefix="cbt-bench-session-")))
+    data.uploads = store
+    data.upload_reports = [LoadReport(file_name=f"{n_months} national months", status="loaded")]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["session_data"] = data
+    at.session_state["chosen_data_source"] = "uploads"
+    at.session_state["chosen_pcn"] = row["pcn_code"]
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    lines = [f"### Pages with {n_months} national months loaded", "",
+             f"Each page run as the app runs it (AppTest: sidebar, every query for the PCN, its ICB "
+             f"and England, every chart and table through the gate), PCN {row['pcn_code']} "
+             f"({int(row['practices_reporting'])} practices), whole period. Best of {repeats}.", "",
+             "| page | seconds |", "|---|---:|"]
+    for page in ("overview", "demand", "outcomes", "waits", "context", "data", "about"):
+        times = []
+        for _ in range(repeats):
+            at.switch_page(f"pages/{page}.py")
+            times.append(timed(at.run))
+            assert not at.exception, f"{page}: {at.exception}"
+        lines.append(f"| {page} | {min(times):.2f} |")
+
     area = {"start": start, "end": end}
     cases = {
-        "area_month_metrics": lambda lvl, code: store.query("area_month_metrics", level=lvl, code=code, **area),
-        "area_period_metrics": lambda lvl, code: store.query("area_period_metrics", pcn=code if lvl == "pcn" else "",
-                                                             icb=row["icb_code"], **area),
-        "demand_by_weekday_band": lambda lvl, code: store.query("demand_by_weekday_band", level=lvl, code=code, **area),
-        "demand_by_date": lambda lvl, code: store.query("demand_by_date", level=lvl, code=code, **area),
-        "outcomes_by_band": lambda lvl, code: store.query("outcomes_by_band", level=lvl, code=code, **area),
-        "pcn_distribution": lambda lvl, code: store.query("pcn_distribution", pcn=row["pcn_code"],
-                                                          icb=row["icb_code"], **area),
-        "pcn_directory": lambda lvl, code: store.query("pcn_directory"),
+        "area_month_metrics (Overview, Outcomes, Waits)":
+            lambda lvl, code: store.query("area_month_metrics", level=lvl, code=code, **area),
+        "area_period_metrics (Overview)":
+            lambda lvl, code: store.query("area_period_metrics", pcn=code if lvl == "pcn" else "",
+                                          icb=row["icb_code"], **area),
+        "demand_by_weekday_band (Demand)":
+            lambda lvl, code: store.query("demand_by_weekday_band", level=lvl, code=code, **area),
+        "demand_by_date (Demand)": lambda lvl, code: store.query("demand_by_date", level=lvl, code=code, **area),
+        "outcomes_by_band (Outcomes)": lambda lvl, code: store.query("outcomes_by_band", level=lvl, code=code, **area),
+        "pcn_distribution (Context)": lambda lvl, code: store.query("pcn_distribution", pcn=row["pcn_code"],
+                                                                    icb=row["icb_code"], **area),
+        "pcn_directory (sidebar, every page)": lambda lvl, code: store.query("pcn_directory"),
     }
-    out = ["| query | one PCN (s) | England (s) |", "|---|---:|---:|"]
+    lines += ["", f"Each query on its own, best of {repeats}:", "",
+              "| query (page) | one PCN (s) | England (s) |", "|---|---:|---:|"]
     for name, fn in cases.items():
-        t_pcn, _ = best_of(repeats, lambda: fn("pcn", row["pcn_code"]))
-        t_eng, _ = best_of(repeats, lambda: fn("england", "E92000001"))
-        out.append(f"| {name} | {t_pcn:.3f} | {t_eng:.3f} |")
+        t_pcn = min(timed(lambda: fn("pcn", row["pcn_code"])) for _ in range(repeats))
+        t_eng = min(timed(lambda: fn("england", "E92000001")) for _ in range(repeats))
+        lines.append(f"| {name} | {t_pcn:.3f} | {t_eng:.3f} |")
     store.close()
-    return out
+    shutil.rmtree(data.temp_dir, ignore_errors=True)
+    return lines
 
+
+# --------------------------------------------------------------------------- cold start
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cold_start(cache_dir: Path) -> float:
+    """Seconds from `streamlit run` to the Overview's first chart drawn in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = {**os.environ, "CBT_CACHE_DIR": str(cache_dir)}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-background-networking"])
+        page = browser.new_page()
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                with contextlib.suppress(OSError):
+                    with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1):
+                        break
+                time.sleep(0.05)
+            page.goto(f"http://localhost:{port}/")
+            page.wait_for_selector('[data-testid="stPlotlyChart"] svg.main-svg', timeout=120_000)
+            return time.perf_counter() - start
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            browser.close()
+
+
+def bench_start(repeats: int) -> list[str]:
+    if not CHROMIUM.exists():
+        return ["### Cold start", "", f"Not measured: no Chromium at {CHROMIUM}."]
+    cache = Path(tempfile.mkdtemp(prefix="cbt-bench-cache-"))
+    first = cold_start(cache)          # builds the sample cache
+    warm = [cold_start(cache) for _ in range(repeats)]
+    shutil.rmtree(cache, ignore_errors=True)
+    return ["### Cold start", "",
+            "`streamlit run app.py` started, then the Overview opened in headless Chromium; timed to "
+            "its first chart drawn.", "",
+            "| start | seconds |", "|---|---:|",
+            f"| first ever (no sample cache: the synthetic sample is loaded and cached) | {first:.1f} |",
+            f"| **cold start** (new server process, cache present), best of {repeats} | **{min(warm):.1f}** |"]
+
+
+# --------------------------------------------------------------------------- call logs
+
+def bench_logs(folder: Path) -> list[str]:
+    try:
+        from telephony.calllog import bench as calllog_bench
+    except ImportError:
+        return ["### Call-level logs", "", "Not measured: call-log support is not installed."]
+    return calllog_bench.run(folder)
+
+
+# --------------------------------------------------------------------------- main
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--months", type=int, default=1, help="national months to generate for the query timings")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--months", type=int, default=12, help="national months to generate")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder")
+    parser.add_argument("--only", default="load,year,pages,start,logs", help="comma-separated parts to run")
+    parser.add_argument("--year-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.year_child:
+        year_child(*args.year_child)
+        return
 
+    parts = set(args.only.split(","))
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cbt-bench-"))
-    if not any(folder.glob("*.zip")):
-        start = time.perf_counter()
-        write_sample(folder, seed=1, scale="national", months=args.months)
-        print(f"generated {args.months} national month(s) in {time.perf_counter() - start:.1f} s", flush=True)
-    lines = [f"## {dt.datetime.now():%Y-%m-%d %H:%M} — {args.months} national month(s)", "",
+    folder.mkdir(parents=True, exist_ok=True)
+    if len(months_in(folder)) < args.months and parts & {"load", "year", "pages"}:
+        t = timed(lambda: write_sample(folder, seed=1, scale="national", months=args.months))
+        print(f"generated {args.months} national month(s) in {t:.0f} s", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="cbt-bench-db-"))
+    db = work / "session.duckdb"
+    lines = [f"## {dt.datetime.now():%Y-%m-%d %H:%M}: {len(months_in(folder))} national month(s)", "",
              f"Machine: {machine()}", ""]
-    lines += bench_load(folder, args.repeats)
-    lines += ["", f"Queries with {args.months} national month(s) loaded (best of {args.repeats}):", ""]
-    lines += bench_queries(folder, args.repeats)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lines += ["", f"Peak memory (RSS) of the benchmark process: {peak:,.0f} MB", ""]
+    try:
+        if "load" in parts:
+            lines += bench_load(folder, args.repeats) + [""]
+        if "year" in parts or "pages" in parts:
+            lines += bench_year(folder, db) + [""]
+        if "pages" in parts:
+            lines += bench_pages(folder, db, args.repeats) + [""]
+        if "start" in parts:
+            lines += bench_start(args.repeats) + [""]
+        if "logs" in parts:
+            lines += bench_logs(work) + [""]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     text = "\n".join(lines) + "\n"
     print(text)
     with open(RESULTS, "a", encoding="utf-8") as fh:

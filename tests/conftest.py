@@ -7,9 +7,13 @@ by hand from those cells, never read back from the code under test.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import datetime as dt
 import io
+import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +22,12 @@ import pytest
 import xlsxwriter
 
 from telephony.store import Store
+
+# The app keeps its prepared synthetic sample in the user's cache folder; tests use their own,
+# so a run starts from nothing and leaves nothing behind (ui.session._cache_dir).
+_TEST_CACHE = tempfile.mkdtemp(prefix="cbt-test-cache-")
+os.environ["CBT_CACHE_DIR"] = _TEST_CACHE
+atexit.register(shutil.rmtree, _TEST_CACHE, True)
 
 # --------------------------------------------------------------------------- real published files
 

@@ -8,12 +8,16 @@ state is dropped (the session ended) or when the user clears their uploads.
 from __future__ import annotations
 
 import atexit
+import hashlib
+import json
+import os
 import shutil
 import tempfile
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
 from telephony import limits
@@ -26,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 SAMPLE = "sample"
 UPLOADS = "uploads"
+UPLOADS_DB = "uploads.duckdb"
 MAX_UPLOAD_MB = 1024   # the default; the cap in force is server.maxUploadSize (upload_limit_mb)
 
 
@@ -43,22 +48,70 @@ def limits_text() -> str:
 
 
 def _remove_sample(value) -> None:
-    shutil.rmtree(Path(value[0]).parent, ignore_errors=True)
+    if value[2]:
+        shutil.rmtree(value[2], ignore_errors=True)
 
 
-@st.cache_resource(show_spinner="Preparing the synthetic sample…", on_release=_remove_sample)
-def _sample_snapshot() -> tuple[str, tuple[LoadReport, ...]]:
-    """Load the bundled synthetic sample once per server process into a database file that every
-    session copies. Safe to share across sessions: it holds only the committed synthetic files,
-    never anything a user uploaded (the function takes no arguments, so nothing of a session's
-    can reach it). Its folder is removed when the cache entry is released or the process exits."""
+def _cache_dir() -> Path:
+    """Where the prepared sample is kept between server runs: $CBT_CACHE_DIR, else the user's
+    own cache folder. It only ever holds the synthetic sample."""
+    if os.environ.get("CBT_CACHE_DIR"):
+        return Path(os.environ["CBT_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gp-phone-access"
+
+
+def _sample_key() -> str:
+    """A digest of everything the prepared sample depends on: the sample files, the code and SQL
+    that load them, and DuckDB's version. Any change makes a new one."""
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    code = [*(ROOT / "telephony").rglob("*.py"), *(ROOT / "telephony").rglob("*.sql"), *(ROOT / "queries").rglob("*.sql")]
+    for path in [*sample_files(), *sorted(code)]:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _build_sample(target: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="cbt-sample-"))
-    atexit.register(shutil.rmtree, str(folder), True)
-    store = Store(folder / "sample.duckdb", temp_dir=folder / "work", read_dirs=[SAMPLE_DIR])
-    reports = tuple(store.load_many(sample_files()))
-    store.close()
-    shutil.rmtree(folder / "work", ignore_errors=True)
-    return str(folder / "sample.duckdb"), reports
+    try:
+        store = Store(folder / "sample.duckdb", temp_dir=folder / "work", read_dirs=[SAMPLE_DIR])
+        store.load_many(sample_files())
+        store.close()
+        partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+        shutil.copyfile(folder / "sample.duckdb", partial)
+        os.replace(partial, target)      # whole or not at all, even with two servers starting
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@st.cache_resource(show_spinner="Preparing the synthetic sample (once)…", on_release=_remove_sample)
+def _sample_snapshot() -> tuple[str, tuple[LoadReport, ...], str | None]:
+    """The bundled synthetic sample, loaded into a database file that every session copies:
+    (path, load reports, a temporary folder to remove or None).
+
+    The file is prepared once and kept in the user's cache folder (keyed by `_sample_key`), so a
+    new server process starts without reading the 31 sample files again; where that folder
+    cannot be written, a temporary one is used for this process. Safe to share across sessions:
+    it holds only the committed synthetic files, never anything a user uploaded (the function
+    takes no arguments, so nothing of a session's can reach it)."""
+    temp = None
+    try:
+        cache = _cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
+        target = cache / f"sample-{_sample_key()}.duckdb"
+        if not target.exists():
+            for old in cache.glob("sample-*.duckdb"):
+                old.unlink(missing_ok=True)
+            _build_sample(target)
+    except OSError:
+        temp = tempfile.mkdtemp(prefix="cbt-sample-")
+        atexit.register(shutil.rmtree, temp, True)
+        target = Path(temp) / "sample.duckdb"
+        _build_sample(target)
+    with duckdb.connect(str(target), read_only=True) as con:
+        rows = con.execute("SELECT report FROM sources WHERE status = 'loaded' ORDER BY source_id").fetchall()
+    reports = tuple(LoadReport(**json.loads(r[0])) for r in rows)
+    return str(target), reports, temp
 
 
 def sample_files() -> list[Path]:
@@ -78,16 +131,18 @@ class SessionData:
 
     def sample_store(self) -> Store:
         if self.sample is None:
-            path, reports = _sample_snapshot()
+            path, reports, _ = _sample_snapshot()
             self.sample = Store(snapshot=path, temp_dir=self.temp_dir / "sample")
             self.sample.reports = list(reports)
         return self.sample
 
     def uploads_store(self) -> Store:
-        """The session's own database. Its file access is sandboxed to the session's folder,
-        where uploads are written (telephony.store.Store)."""
+        """The session's own database: a DuckDB file in the session's folder (compressed on disk,
+        only what a query needs held in memory, so a year of national data fits a laptop). Its
+        file access is sandboxed to that folder, where uploads are written
+        (telephony.store.Store). Removed with the folder when the session ends."""
         if self.uploads is None:
-            self.uploads = Store(temp_dir=self.temp_dir)
+            self.uploads = Store(self.temp_dir / UPLOADS_DB, temp_dir=self.temp_dir)
         return self.uploads
 
     def store(self, source: str) -> Store:
@@ -128,6 +183,8 @@ class SessionData:
         self._identifiers.pop(UPLOADS, None)
         shutil.rmtree(self.temp_dir / "uploads", ignore_errors=True)
         shutil.rmtree(self.temp_dir / "db", ignore_errors=True)
+        for path in self.temp_dir.glob(f"{UPLOADS_DB}*"):   # the database and its write-ahead log
+            path.unlink(missing_ok=True)
 
     def gate(self, source: str, policy: Policy) -> Gate:
         store = self.store(source)
