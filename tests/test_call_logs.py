@@ -597,3 +597,47 @@ def test_synthetic_examples_on_the_page():
     assert not [c for c in codes if c in text] + [n for n in names if n.upper() in text]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "synthetic example call logs" in json.dumps(spec["layout"]["annotations"])
+
+
+# --------------------------------------------------------------------------- hostile text
+
+class _Recording:
+    """A connection that records the SQL text of every statement it runs."""
+
+    def __init__(self, con):
+        self._con, self.sql = con, []
+
+    def execute(self, sql, *args, **kwargs):
+        self.sql.append(str(sql))
+        return self._con.execute(sql, *args, **kwargs)
+
+    def executemany(self, sql, *args, **kwargs):
+        self.sql.append(str(sql))
+        return self._con.executemany(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_text_from_the_log_and_the_profile_reaches_sql_only_as_data(store, tmp_path):
+    header, word, site = 'y"); DROP TABLE org_names; --', "x'); DROP TABLE units; --", "s'); DROP TABLE sources; --"
+    name = "f'); DROP TABLE rejects; --.csv"
+    path = tmp_path / "log.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["Start", header, "Site"])
+        out.writerow(["03/08/2026 08:05", word, site])
+        out.writerow(["03/08/2026 08:06", "Lost'); DROP TABLE coverage; --", site])
+    profile = Profile(columns={"start": "Start", "outcome": header, "site": "Site"}, outcomes={word: "answered"},
+                      sites={site: "A81001"}, pcn="U12345", name="p'); DROP TABLE call_log_slots; --")
+    recorder = _Recording(store.con)
+    store.con = recorder
+    report = load_call_log(store, path, profile, name=name)
+    store.con = recorder._con
+    assert report.status == "loaded", report.message
+    assert (report.rows_loaded, report.rows_rejected) == (1, 1)
+    statements = "\n".join(recorder.sql)
+    for hostile in (header, word, site, name, profile.name, "Lost'); DROP TABLE coverage; --"):
+        assert hostile not in statements and hostile.split("; ")[1] not in statements, hostile
+    assert rows(store, "SELECT column_name, raw FROM rejects") == [(header, "Lost'); DROP TABLE coverage; --")]
+    assert rows(store, "SELECT file_name FROM sources") == [(name,)]
