@@ -27,7 +27,7 @@ from telephony.calllog.suggest import suggest_profile, suggest_sites
 from telephony.cli import main
 from telephony.sample import write_sample
 from telephony.store import Store
-from tests.app_support import chart_titles, practice_identifiers, shown_text, start_app, visit
+from tests.app_support import chart_titles, metric, practice_identifiers, shown_text, start_app, visit
 from tests.conftest import DAY_TIME_HEADER, NORTH, day_time_row, rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -575,6 +575,13 @@ def test_upload_map_adjust_and_see_the_page():
     numbers = re.findall(r"\b0\d{10}\b", XON_LOG.read_text())
     assert numbers and not [n for n in set(numbers) if n in text], "no caller number on screen"
     assert "A81001" not in text, "the views never name the practice"
+    # The log's calls are in the national model: every page works on them.
+    for page in ("overview", "demand", "outcomes", "waits"):
+        at = visit(at, page)
+        assert any("Showing your uploaded files" in s.value and XON_LOG.name in s.value for s in at.success), page
+    at = visit(at, "overview")
+    assert metric(at, "Inbound calls") == f"{loaded:,}"
+    assert metric(at, "Answered") == f"{counts['Answered'] / loaded:.1%}"
 
 
 def test_synthetic_examples_on_the_page():
@@ -597,6 +604,10 @@ def test_synthetic_examples_on_the_page():
     assert not [c for c in codes if c in text] + [n for n in names if n.upper() in text]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "synthetic example call logs" in json.dumps(spec["layout"]["annotations"])
+    at = visit(at, "data")
+    summary = at.dataframe[0].value.set_index("File")
+    for log, _ in example_logs(EXAMPLES):
+        assert summary.loc[log.name, "Status"] == "loaded" and summary.loc[log.name, "Checks"] == "all match"
 
 
 # --------------------------------------------------------------------------- hostile text
