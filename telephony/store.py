@@ -100,6 +100,7 @@ class Store:
         # Spills go to the store's own folder (a file database would otherwise use '<db>.tmp').
         self.con.execute("SET temp_directory = $d", {"d": str(self.temp_dir / "db")})
         self.reports: list[LoadReport] = []
+        self._progress = _no_progress
         if snapshot:
             self.con.execute("ATTACH $p AS snapshot (READ_ONLY)", {"p": str(snapshot)})
             self.con.execute("COPY FROM DATABASE snapshot TO memory")
@@ -134,9 +135,11 @@ class Store:
         names = names or [None] * len(paths)
         return [self.load(p, n) for p, n in zip(paths, names)]
 
-    def load(self, path: str | Path, name: str | None = None) -> LoadReport:
+    def load(self, path: str | Path, name: str | None = None, progress=None) -> LoadReport:
         """Load one file of any supported kind. Never raises for a bad file: the report says
-        loaded, failed (nothing from the file kept, the database exactly as it was) or duplicate."""
+        loaded, failed (nothing from the file kept, the database exactly as it was) or duplicate.
+        `progress(fraction, text)`, if given, is called as the load moves through its steps."""
+        self._progress = progress or _no_progress
         path = Path(path)
         report = LoadReport(file_name=name or path.name)
         started = time.perf_counter()
@@ -159,6 +162,7 @@ class Store:
                 return report
             detected = detect(path)
             report.kind = detected.kind
+            self._progress(0.05, f"Recognised as {report.kind_label}")
             if detected.kind in _READ_BY_DUCKDB and (not self._readable(path) or path.name != _disk_name(report.file_name)):
                 # DuckDB reads this one itself: give it a copy inside the sandbox, named as the
                 # user named it (reject locations show that name).
@@ -277,7 +281,9 @@ class Store:
 
     # ------------------------------------------------------------------ workbook
     def _load_workbook(self, path: Path, source_id: int, report: LoadReport) -> None:
+        self._progress(0.1, "Reading the workbook's tables")
         data = read_workbook(path)
+        self._progress(0.7, "Loading and reconciling with the national totals")
         pm = data.practice_month
         con = self.con
         con.register("wb_df", pm)
@@ -370,6 +376,7 @@ class Store:
                         "(see Limits in the README)"
                     )
             targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.members))]
+            self._progress(0.1, f"Expanding {len(targets)} CSV file(s) from the zip")
             # zlib releases the GIL: members expand in parallel, each through its own handle.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
                 list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
@@ -393,8 +400,9 @@ class Store:
             group = (shape.kind, tuple(shape.header), shape.delimiter, shape.encoding)
             groups.setdefault(group, []).append((name, member_path))
             shapes[group] = shape
-        for group, files in groups.items():
+        for i, (group, files) in enumerate(groups.items()):
             shape = shapes[group]
+            self._progress(0.2 + 0.65 * i / len(groups), f"Reading and checking every row of {len(files)} CSV file(s)")
             try:
                 staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg",
                                         temp_dir=self.temp_dir)
@@ -451,6 +459,7 @@ class Store:
             for name in ("stg_cov", "stg_geos", "stg_codes", "stg_problems", "stg_rejects", "stg_buckets",
                          "stg_files", "stg"):
                 con.execute(f"DROP TABLE {name}")
+        self._progress(0.9, "Summarising by month and reconciling")
         self._refresh_daily_month(sorted(months))
         self._reconcile_daily(sorted(months), report)
         self._record_reconciliation(source_id, report)
@@ -494,6 +503,10 @@ class Store:
                     "expected": float(row[1] or 0), "actual": float(row[2] or 0),
                     "ok": (row[1] or 0) == (row[2] or 0),
                 })
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    pass
 
 
 def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> None:

@@ -65,8 +65,9 @@ def _sample_key() -> str:
     that load them, and DuckDB's version. Any change makes a new one."""
     digest = hashlib.sha256(duckdb.__version__.encode())
     code = [*(ROOT / "telephony").rglob("*.py"), *(ROOT / "telephony").rglob("*.sql"), *(ROOT / "queries").rglob("*.sql")]
-    for path in [*sample_files(), *sorted(code)]:
-        digest.update(str(path.relative_to(ROOT)).encode())
+    for label, path in [*((p.name, p) for p in sample_files()),
+                        *((str(p.relative_to(ROOT)), p) for p in sorted(code))]:
+        digest.update(label.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
 
@@ -151,8 +152,9 @@ class SessionData:
     def loaded_uploads(self) -> list[LoadReport]:
         return [r for r in self.upload_reports if r.status == "loaded"]
 
-    def add_upload(self, file_id: str, name: str, data: bytes) -> LoadReport | None:
-        """Load one uploaded file once; later reruns (page or PCN changes) never re-read it."""
+    def add_upload(self, file_id: str, name: str, data: bytes, progress=None) -> LoadReport | None:
+        """Load one uploaded file once; later reruns (page or PCN changes) never re-read it.
+        `progress(fraction, text)` follows the load (telephony.store.Store.load)."""
         if file_id in self.upload_ids:
             return None
         self.upload_ids.add(file_id)
@@ -167,7 +169,7 @@ class SessionData:
         folder.mkdir(exist_ok=True)
         path = copy_upload(data, folder, name)
         try:
-            report = self.uploads_store().load(path, name)
+            report = self.uploads_store().load(path, name, progress=progress)
         finally:
             path.unlink(missing_ok=True)   # the data now lives in the session's database
         if report.status == "loaded":

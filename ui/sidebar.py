@@ -14,6 +14,10 @@ from ui.selection import Selection
 SOURCE_LABELS = {SAMPLE: "Sample (synthetic)", UPLOADS: "Your files"}
 
 
+# Uploads this large get a progress bar: anything bigger can take more than a second to load.
+PROGRESS_BYTES = 1_000_000
+
+
 def _process_uploads(files) -> int:
     """Load newly uploaded files; return how many loaded. Already-seen files are not re-read."""
     data = session()
@@ -21,15 +25,17 @@ def _process_uploads(files) -> int:
     new = [f for f in files or [] if f.file_id not in data.upload_ids]
     if not new:
         return 0
-    progress = st.progress(0.0, text="Reading files…") if sum(f.size for f in new) > 5_000_000 else None
-    for i, f in enumerate(new, start=1):
-        if progress:
-            progress.progress((i - 1) / len(new), text=f"Reading {f.name} ({i} of {len(new)})…")
-        report = data.add_upload(f.file_id, f.name, f.getvalue())
+    bar = st.progress(0.0, text="Reading files…") if sum(f.size for f in new) > PROGRESS_BYTES else None
+    for i, f in enumerate(new):
+        def step(fraction: float, text: str, i=i, f=f) -> None:
+            if bar:
+                bar.progress(min((i + fraction) / len(new), 1.0), text=f"{f.name} ({i + 1} of {len(new)}): {text}…")
+        step(0.0, "starting")
+        report = data.add_upload(f.file_id, f.name, f.getvalue(), progress=step)
         if report is not None and report.status == "loaded":
             loaded += 1
-    if progress:
-        progress.empty()
+    if bar:
+        bar.empty()
     return loaded
 
 

@@ -1,0 +1,103 @@
+"""What keeps the app quick at scale, checked for behaviour (the timings themselves are measured by
+hand in benchmarks/, never asserted here): load progress, the session database on disk, and the
+prepared sample reused by a new server process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import (
+    ASPLANDS, DAY_TIME_HEADER, KING_ST, csv_bytes, day_time_row, write_csv, write_zip,
+)
+from telephony.store import Store
+
+
+def _day_time_zip(path: Path) -> Path:
+    first = csv_bytes(DAY_TIME_HEADER, [day_time_row(ASPLANDS, "2026-01-05", "CBT001", "08:00-09:59", 12)])
+    second = csv_bytes(DAY_TIME_HEADER, [day_time_row(KING_ST, "2026-01-05", "CBT001", "08:00 - 09:59", 7)])
+    return write_zip(path, {"Y61.csv": first, "Y63.csv": second})
+
+
+def test_a_load_reports_its_progress_in_order(tmp_path):
+    calls: list[tuple[float, str]] = []
+    store = Store(temp_dir=tmp_path / "store")
+    report = store.load(_day_time_zip(tmp_path / "day_time.zip"), progress=lambda f, t: calls.append((f, t)))
+    assert report.status == "loaded", report.message
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] < 1, calls
+    texts = " | ".join(t for _, t in calls)
+    for step in ("Recognised as", "Expanding 2 CSV file(s)", "Reading and checking every row", "reconciling"):
+        assert step in texts, texts
+    # A later load without a callback reports to nobody (and does not reuse the old one).
+    calls.clear()
+    other = write_csv(tmp_path / "other.csv", DAY_TIME_HEADER,
+                      [day_time_row(ASPLANDS, "2026-02-02", "CBT001", "08:00-09:59", 3)])
+    assert store.load(other).status == "loaded"
+    assert calls == []
+
+
+def test_the_uploads_database_is_a_file_in_the_session_folder_and_goes_with_it(tmp_path):
+    from ui.session import UPLOADS_DB, SessionData
+
+    session = SessionData(temp_dir=tmp_path)
+    data = _day_time_zip(tmp_path / "source.zip").read_bytes()
+    seen: list[float] = []
+    report = session.add_upload("file-1", "day_time.zip", data, progress=lambda f, t: seen.append(f))
+    assert report.status == "loaded", report.message
+    assert seen, "the upload's progress reached the caller"
+    db = tmp_path / UPLOADS_DB
+    assert db.is_file() and session.uploads.path == str(db)
+    assert session.uploads.con.execute("SELECT sum(value) FROM calls_by_band").fetchall()[0][0] == 19
+    session.clear_uploads()
+    assert not list(tmp_path.glob(f"{UPLOADS_DB}*")), list(tmp_path.iterdir())
+
+
+@pytest.fixture
+def tiny_sample(monkeypatch, tmp_path):
+    """The sample reduced to one small file, with its own cache folder."""
+    from ui import session
+
+    source = tmp_path / "sample"
+    source.mkdir()
+    write_csv(source / "day_time.csv", DAY_TIME_HEADER,
+              [day_time_row(ASPLANDS, "2026-01-05", "CBT001", "08:00-09:59", 5)])
+    monkeypatch.setattr(session, "SAMPLE_DIR", source)
+    monkeypatch.setenv("CBT_CACHE_DIR", str(tmp_path / "cache"))
+    session._sample_snapshot.clear()
+    yield session, source
+    session._sample_snapshot.clear()
+
+
+def test_the_prepared_sample_is_kept_and_reused_by_a_new_process(tiny_sample, tmp_path):
+    session, source = tiny_sample
+    path, reports, temp = session._sample_snapshot()
+    assert temp is None and Path(path).parent == tmp_path / "cache"
+    assert [r.status for r in reports] == ["loaded"]
+    built = os.stat(path).st_mtime_ns
+    session._sample_snapshot.clear()          # as a new server process would start
+    again, reports_again, _ = session._sample_snapshot()
+    assert again == path and os.stat(path).st_mtime_ns == built, "reused, not rebuilt"
+    assert reports_again == reports
+
+    # Any change to what it was built from makes a new one, and the old one goes.
+    write_csv(source / "day_time.csv", DAY_TIME_HEADER,
+              [day_time_row(ASPLANDS, "2026-01-05", "CBT001", "08:00-09:59", 6)])
+    session._sample_snapshot.clear()
+    changed, _, _ = session._sample_snapshot()
+    assert changed != path and not Path(path).exists()
+    store = Store(snapshot=changed)
+    assert store.con.execute("SELECT sum(value) FROM calls_by_band").fetchall()[0][0] == 6
+
+
+def test_without_a_writable_cache_the_sample_lives_in_a_temporary_folder(tiny_sample, tmp_path, monkeypatch):
+    session, _ = tiny_sample
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("CBT_CACHE_DIR", str(blocker / "cache"))
+    path, reports, temp = session._sample_snapshot()
+    assert temp is not None and Path(path).is_relative_to(temp) and reports[0].status == "loaded"
+    session._sample_snapshot.clear()
+    assert not Path(temp).exists(), "released: its temporary folder is removed"
