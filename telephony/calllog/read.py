@@ -43,6 +43,9 @@ class Layout:
     delimiter: str = ","
     encoding: str = "utf-8"
     sheet: str | None = None
+    # An .xlsx's rows as read to find the header, kept only until stage_raw uses them (calamine
+    # reads the whole sheet either way; this saves reading it twice). Never kept in a session.
+    rows: list | None = field(default=None, repr=False, compare=False)
 
     def position(self, header: str) -> int | None:
         """The column whose header matches `header` (after normalising), or None."""
@@ -167,7 +170,7 @@ def _xlsx_layout(path: Path) -> Layout:
     sheet, rows = _xlsx_rows(path)
     at = _find_header(rows)
     title = [" ".join(str(c).strip() for c in r if str(c).strip()) for r in rows[:at]]
-    return Layout("xlsx", _labels(rows[at]), at, [t for t in title if t], sheet=sheet)
+    return Layout("xlsx", _labels(rows[at]), at, [t for t in title if t], sheet=sheet, rows=rows)
 
 
 def _cell_text(v) -> str | None:
@@ -237,7 +240,8 @@ def stage_raw(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, caller
         total = con.execute(f"SELECT count(*) FROM {table}_scan").fetchall()[0][0]
         con.execute(f"DROP TABLE {table}_scan")
     else:
-        _, rows = _xlsx_rows(path, layout.sheet)
+        rows = layout.rows if layout.rows is not None else _xlsx_rows(path, layout.sheet)[1]
+        layout.rows = None
         body = rows[layout.header_row + 1:]
         data = {f"c{i}": pa.array([_cell_text(r[i]) if i < len(r) else None for r in body], type=pa.string())
                 for i in range(n)}
@@ -321,6 +325,7 @@ def inspect_file(path: Path, temp_dir=None) -> Inspection:
                 distinct[header] = len(counts)
             else:
                 distinct[header] = None
+        layout.rows = None
         return Inspection(layout, int(rows), samples, values, distinct, phone_like)
     finally:
         con.close()
