@@ -10,7 +10,7 @@ from ui.session import limits_text, session
 
 SHORT_KIND = {"summary_workbook": "Summary workbook", "by_day_time": "By Day and Time",
               "by_durations": "By Durations", "answered_metric": "Calls Answered", "csv_zip": "CSV zip",
-              "list_size": "List sizes", "practice_map": "Practice map", "epcn": "ePCN"}
+              "list_size": "List sizes", "practice_map": "Practice map", "epcn": "ePCN", "call_log": "Call log"}
 
 sel = current()
 render.page_header(sel, "Data", "Files loaded, rows rejected with reasons, checks against each file's own totals.",
