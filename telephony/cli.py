@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from telephony.formats import WAIT_BANDS
@@ -81,6 +82,16 @@ def pcn_report(store: Store, pcn: str, month: dt.date | None = None, disclosure_
     return out
 
 
+def _open(db: Path) -> Store | None:
+    """The database at `db`, or None after saying plainly why it cannot be opened."""
+    try:
+        return Store(db)
+    except (duckdb.Error, OSError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"error: cannot open the database '{db}': {reason}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m telephony", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,17 +140,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.practice or args.pcn:
             print("error: --practice and --pcn go with --mapping (call logs)", file=sys.stderr)
             return 2
-        from telephony.calllog.load import yield_to_published
-
-        store = Store(args.db)
+        store = _open(args.db)
+        if store is None:
+            return 2
         failed = 0
         for path in args.files:
             if profile:
                 report = load_call_log(store, path, profile, salt=salt)
             else:
-                report = store.load(path)
-                if report.status == "loaded":
-                    yield_to_published(store, report)   # published figures win over call logs
+                report = store.load(path)   # published figures then win over any call log
             print("\n".join(report.lines()))
             failed += report.status == "failed"
         store.close()
@@ -148,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.db.exists():
             print(f"error: no database at {args.db}; load files first with `load --db`", file=sys.stderr)
             return 2
-        store = Store(args.db)
+        store = _open(args.db)
+        if store is None:
+            return 2
         try:
             rows = pcn_report(store, args.pcn, args.month, args.disclosure_control)
         except Refused as exc:

@@ -21,7 +21,6 @@ import duckdb
 import streamlit as st
 
 from telephony import limits
-from telephony.calllog.load import yield_to_published
 from telephony.gate import Gate, Identifiers, Policy
 from telephony.report import LoadReport
 from telephony.store import Store, copy_upload
@@ -172,8 +171,6 @@ class SessionData:
             report = self.uploads_store().load(path, name, progress=progress)
         finally:
             path.unlink(missing_ok=True)   # the data now lives in the session's database
-        if report.status == "loaded":
-            yield_to_published(self.uploads_store(), report)   # published figures win over call logs
         self.upload_reports.append(report)
         return report
 
