@@ -7,20 +7,33 @@
 -- Published files leave out zero rows, so an indicator or band with no row is 0 wherever that
 -- file family covers the unit-month, and NULL (not known) where it does not.
 INSERT INTO daily_month
-WITH band AS (
-    SELECT date_trunc('month', date)::DATE AS month, unit_id,
+-- Each fact table is first summed to unit x month x indicator (x band) on small integer keys,
+-- which is cheap; the columns are then set side by side from that much smaller result.
+WITH band_sums AS (
+    SELECT date_trunc('month', date)::DATE AS month, unit_id, indicator, sum(value) AS value
+    FROM calls_by_band
+    WHERE date >= $start AND date < $end
+    GROUP BY ALL
+),
+bucket_sums AS (
+    SELECT date_trunc('month', date)::DATE AS month, unit_id, family, indicator, wait_band, sum(value) AS value
+    FROM calls_by_bucket
+    WHERE date >= $start AND date < $end
+    GROUP BY ALL
+),
+band AS (
+    SELECT month, unit_id,
            coalesce(sum(value) FILTER (WHERE indicator = 1), 0) AS inbound,
            coalesce(sum(value) FILTER (WHERE indicator = 7), sum(value) FILTER (WHERE indicator = 3), 0) AS answered,
            coalesce(sum(value) FILTER (WHERE indicator = 2), 0) AS ivr,
            coalesce(sum(value) FILTER (WHERE indicator = 5), 0) AS callback_requested,
            coalesce(sum(value) FILTER (WHERE indicator = 6), 0) AS callback_made,
            coalesce(sum(value) FILTER (WHERE indicator = 4), 0) AS missed
-    FROM calls_by_band
-    WHERE date >= $start AND date < $end
+    FROM band_sums
     GROUP BY ALL
 ),
 bucket AS (
-    SELECT date_trunc('month', date)::DATE AS month, unit_id,
+    SELECT month, unit_id,
            CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 1), 0) END AS inbound,
            CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 7),
                     sum(value) FILTER (WHERE family = 'durations' AND indicator = 3), 0) END AS answered,
@@ -40,8 +53,7 @@ bucket AS (
            CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 1), 0) END AS missed_wait_1,
            CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 2), 0) END AS missed_wait_2,
            CASE WHEN bool_or(family = 'durations') THEN coalesce(sum(value) FILTER (WHERE family = 'durations' AND indicator = 4 AND wait_band = 3), 0) END AS missed_wait_3
-    FROM calls_by_bucket
-    WHERE date >= $start AND date < $end
+    FROM bucket_sums
     GROUP BY ALL
 )
 SELECT coalesce(b.month, k.month), coalesce(b.unit_id, k.unit_id),
