@@ -262,7 +262,8 @@ def detect(path: Path) -> Detected:
                     _guard_expansion(infos, what="workbook")
                     return Detected(_workbook_kind(path))
                 return _zip_members(zf)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError) as exc:   # NotImplementedError: a zip format version Python cannot read
             raise FileProblem(f"looks like a zip file but is damaged or truncated ({_first_line(exc)})") from exc
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
