@@ -102,8 +102,15 @@ def chromium_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(chromium_path):
-    """The app, started with `streamlit run` on a free port; stopped whatever happens."""
+def server_tmp(tmp_path_factory) -> Path:
+    """The server's own temporary folder (its TMPDIR), where sessions keep their files."""
+    return tmp_path_factory.mktemp("server-tmp")
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_path, server_tmp):
+    """The app, started with `streamlit run` on a free port; stopped whatever happens. Once it
+    has stopped, nothing of any session (or of the sample) may be left in its temporary folder."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://localhost:{port}"
@@ -112,7 +119,7 @@ def app_url(chromium_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TMPDIR": str(server_tmp)},
     )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -133,6 +140,8 @@ def app_url(chromium_path):
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+    left = sorted(p.name for p in server_tmp.glob("cbt-*"))
+    assert not left, f"the stopped server left session or sample folders behind: {left}"
 
 
 @pytest.fixture(scope="module")
@@ -350,3 +359,62 @@ def test_shared_screen_mode_from_the_address(new_page, app_url):
                                                           name="Shared screen (for meetings)")
     expect(toggle).to_be_checked()
     snap(page, "20-overview-shared.png")
+
+
+def _session_files(tmp: Path, code: str, practice: str, name: str, tag: str) -> list[Path]:
+    """A day of calls for one practice in one PCN, and the mapping file naming that PCN."""
+    geo = ["Y61", "QHG", "M1J4Y", code, practice]
+    calls = tmp / f"{tag} calls.csv"
+    calls.write_text("Date,REGION_CODE,ICB_CODE,SUB_ICB_LOCATION_CODE,PCN_CODE,PRACTICE_CODE,Indicator,"
+                     "Time_Category,Value\n"
+                     + "".join(f"2026-01-0{d},{','.join(geo)},CBT001,08:00 - 09:59,{10 * d}.0\n" for d in (5, 6)))
+    names = tmp / f"{tag} names.csv"
+    names.write_text("PRACTICE_CODE,PRACTICE_NAME,PCN_CODE,PCN_NAME\n"
+                     f"{practice},{tag.upper()} SURGERY,{code},{name}\n")
+    return [calls, names]
+
+
+def _picker_options(page: Page) -> list[str]:
+    """Every PCN the picker offers (typing 'U', which every PCN code starts with, lists them all)."""
+    picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name=PCN_PICKER)
+    picker.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("U")
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    texts = [t.strip() for t in options.all_inner_texts()]
+    page.keyboard.press("Escape")
+    return texts
+
+
+def test_two_sessions_at_once_never_see_each_others_uploads(new_page, app_url, server_tmp, tmp_path):
+    """Two browsers (two contexts: separate cookies, separate Streamlit sessions) upload
+    different files at the same time; each sees only its own, on every screen it visits."""
+    sessions = {
+        "alpha": (new_page(), _session_files(tmp_path, "U11111", "A11111", "ALPHA PCN", "alpha")),
+        "beta": (new_page(), _session_files(tmp_path, "U22222", "B22222", "BETA PCN", "beta")),
+    }
+    for page, _ in sessions.values():
+        page.goto(app_url)
+    for page, _ in sessions.values():
+        expect_page(page, "Overview", timeout=FIRST_RENDER_TIMEOUT)
+    # Both uploads start before either is waited for.
+    for page, files in sessions.values():
+        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files([str(f) for f in files])
+    for page, files in sessions.values():
+        upload(page, files, shows=files[0].name)   # waits (and sets the files again if one was lost)
+    assert len(list(server_tmp.glob("cbt-session-*"))) >= 2
+
+    own = {"alpha": ("ALPHA PCN (U11111)", "alpha calls.csv", "alpha names.csv"),
+           "beta": ("BETA PCN (U22222)", "beta calls.csv", "beta names.csv")}
+    for tag, (page, _) in sessions.items():
+        other = own["beta" if tag == "alpha" else "alpha"]
+        expect_page(page, "Overview")
+        for link, h1 in (("Data", "Data"), ("Overview", "Overview")):
+            go_to(page, link, h1)
+            text = page.locator("body").inner_text()
+            assert all(word in text for word in own[tag][1:]) if link == "Data" else own[tag][0] in text
+            leaked = [word for word in (*other, other[0].split(" (")[1][:-1]) if word in text]
+            assert not leaked, f"{tag} sees the other session's {leaked} on {link}"
+        snap(page, f"30-two-sessions-{tag}.png")
+        assert _picker_options(page) == [own[tag][0]]
