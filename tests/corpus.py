@@ -39,7 +39,7 @@ DEC = dt.date(2025, 12, 1)
 
 # Limits lowered for the corpus (module attributes of telephony.limits).
 CORPUS_LIMITS = {
-    "MAX_FILE_BYTES": 1 * limits.MB,
+    "MAX_FILE_BYTES": 512 * limits.KB,
     "MAX_MEMBER_BYTES": 256 * limits.KB,
     "MAX_ZIP_BYTES": 384 * limits.KB,
     "MAX_ZIP_MEMBERS": 40,
@@ -241,7 +241,7 @@ def _header_shuffled(tmp: Path) -> bytes:
 
 
 def _big_csv(tmp: Path) -> bytes:
-    return csv_bytes(DAY_TIME_HEADER, varied_rows(13_000))
+    return csv_bytes(DAY_TIME_HEADER, varied_rows(6_500))
 
 
 def _lying_extension(tmp: Path) -> bytes:
@@ -425,10 +425,10 @@ CASES: list[Case] = [
     Case("binary-named-xlsx", "random.xlsx", lambda tmp: random.Random(7).randbytes(3000), "failed",
          ("'random.xlsx'", "is not a text file, an Excel workbook or a zip of CSV files")),
     # ---- size
-    Case("large-file-within-limit", "big.csv", _big_csv, "loaded", rows=(13_000, 13_000, 0)),
+    Case("large-file-within-limit", "big.csv", _big_csv, "loaded", rows=(6_500, 6_500, 0)),
     Case("file-over-size-limit", "huge.csv",
-         lambda tmp: csv_bytes(DAY_TIME_HEADER, varied_rows(17_000, 13_000)), "failed",
-         ("'huge.csv'", "files of at most 1 MB are read", "Limits"), needs_limits=True),
+         lambda tmp: csv_bytes(DAY_TIME_HEADER, varied_rows(8_500, 6_500)), "failed",
+         ("'huge.csv'", "files of at most 512 KB are read", "Limits"), needs_limits=True),
 ]
 
 BY_ID = {c.id: c for c in CASES}
