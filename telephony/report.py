@@ -59,7 +59,9 @@ class LoadReport:
             )
         for r in self.rejects[:20]:
             where = f"{r['location']} row {r['row_number']}" if r.get("row_number") else r["location"]
-            out.append(f"  rejected {where}, column {r['column']}: {r['reason']}")
+            raw = r.get("raw")
+            found = f" (found '{raw}')" if raw not in (None, "") and str(raw) not in r["reason"] else ""
+            out.append(f"  rejected {where}, column {r['column']}: {r['reason']}{found}")
         if self.rows_rejected > 20:
             out.append(f"  ... and {self.rows_rejected - 20:,} more rejected rows")
         for c in self.reconciliation:

@@ -264,7 +264,10 @@ def detect(path: Path) -> Detected:
                 return _zip_members(zf)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                 RuntimeError) as exc:   # NotImplementedError: a zip format version Python cannot read
-            raise FileProblem(f"looks like a zip file but is damaged or truncated ({_first_line(exc)})") from exc
+            what = "an Excel workbook (.xlsx)" if path.suffix.lower() == ".xlsx" else "a zip file"
+            raise FileProblem(
+                f"looks like {what} but is damaged or truncated (cut short, perhaps by a download that did not "
+                f"finish): download it again and upload the new copy. Detail: {_first_line(exc)}") from exc
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
             raise FileProblem(f"is {what}, not a file this app reads. {_EXPECTED}")

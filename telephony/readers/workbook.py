@@ -198,7 +198,7 @@ def _column_fields(rows: list[list], h: int, sheet: str) -> dict[int, str]:
             + " or ".join(f"'{KEY_HEADERS[f]}'" for f in missing)
             + f" in its header row (row {h + 1}). Expected the published headers, starting "
             "'Month', 'GP Practice (ODS_CODE)', 'GP Name', 'PCN Code', 'PCN Name', 'Sub ICB Code'; "
-            f"found: {', '.join(str(c).strip() for c in rows[h] if str(c).strip())[:300]}"
+            f"found: {', '.join(' '.join(str(c).split()) for c in rows[h] if str(c).strip())[:300]}"
         )
     return fields
 
