@@ -336,7 +336,8 @@ def main() -> None:
         print(f"generated {args.months} national month(s) in {t:.0f} s", flush=True)
     work = Path(tempfile.mkdtemp(prefix="cbt-bench-db-"))
     db = work / "session.duckdb"
-    lines = [f"## {dt.datetime.now():%Y-%m-%d %H:%M}: {len(months_in(folder))} national month(s)", "",
+    lines = [f"## {dt.datetime.now():%Y-%m-%d %H:%M}: {', '.join(sorted(parts))}"
+             f" ({len(months_in(folder))} national months generated)", "",
              f"Machine: {machine()}", ""]
     try:
         if "load" in parts:
