@@ -444,6 +444,25 @@ def batch(folder: Path, cases: list[Case] | None = None) -> list[tuple[Case | No
     return out
 
 
+def db_state(store: Store) -> dict:
+    """Everything a load could change: rows of every table (temporary ones too), the views and
+    macros defined, and every sequence's position."""
+    con = store.con
+    state = {}
+    for db, schema, name in con.execute(
+            "SELECT database_name, schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall():
+        rows = con.execute(f'SELECT * FROM "{db}"."{schema}"."{name}"').fetchall()
+        state[f"table {db}.{schema}.{name}"] = sorted(rows, key=repr)
+    state["views"] = con.execute(
+        "SELECT database_name, schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY ALL"
+    ).fetchall()
+    state["sequences"] = con.execute(
+        "SELECT sequence_name, last_value FROM duckdb_sequences() ORDER BY ALL").fetchall()
+    state["macros"] = con.execute(
+        "SELECT function_name FROM duckdb_functions() WHERE NOT internal ORDER BY ALL").fetchall()
+    return state
+
+
 def apply_limits(monkeypatch) -> None:
     for name, value in CORPUS_LIMITS.items():
         monkeypatch.setattr(limits, name, value)

@@ -21,7 +21,7 @@ from telephony import limits
 from telephony.cli import main
 from telephony.store import Store
 from tests.conftest import DAY_TIME_HEADER, NORTH, day_time_row, write_csv
-from tests.corpus import CASES, CORPUS_LIMITS, NOTHING_KEPT, apply_limits, batch
+from tests.corpus import CASES, NOTHING_KEPT, apply_limits, batch, db_state
 
 PROJECT = Path(__file__).resolve().parents[1]
 LONG_CSV_KINDS = {"by_day_time", "by_durations", "answered_metric", "csv_zip", "practice_map"}
@@ -30,25 +30,6 @@ LONG_CSV_KINDS = {"by_day_time", "by_durations", "answered_metric", "csv_zip", "
 @pytest.fixture
 def corpus_limits(monkeypatch):
     apply_limits(monkeypatch)
-
-
-def db_state(store: Store) -> dict:
-    """Everything a load could change: rows of every table (temporary ones too), the views and
-    macros defined, and every sequence's position."""
-    con = store.con
-    state = {}
-    for db, schema, name in con.execute(
-            "SELECT database_name, schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall():
-        rows = con.execute(f'SELECT * FROM "{db}"."{schema}"."{name}"').fetchall()
-        state[f"table {db}.{schema}.{name}"] = sorted(rows, key=repr)
-    state["views"] = con.execute(
-        "SELECT database_name, schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY ALL"
-    ).fetchall()
-    state["sequences"] = con.execute(
-        "SELECT sequence_name, last_value FROM duckdb_sequences() ORDER BY ALL").fetchall()
-    state["macros"] = con.execute(
-        "SELECT function_name FROM duckdb_functions() WHERE NOT internal ORDER BY ALL").fetchall()
-    return state
 
 
 def baseline(store: Store, folder: Path) -> None:
@@ -238,12 +219,15 @@ def downloaded(kept: list, button) -> bytes:
     raise AssertionError(f"no download file {name}")
 
 
-def test_corpus_through_the_data_page(tmp_path, corpus_limits, monkeypatch):
+def test_corpus_through_the_data_page(tmp_path, monkeypatch):
     from tests.app_support import start_app, visit
 
     kept = _recording_downloads(monkeypatch)
     files = batch(tmp_path / "files")
     at = start_app()
+    # Lowered only now: the bundled sample (prepared on first use, and cached) must be read
+    # with the real limits.
+    apply_limits(monkeypatch)
     at.file_uploader(key="uploads").set_value([(p.name, p.read_bytes(), "application/octet-stream") for _, p in files])
     at.run()
     at.run()

@@ -39,7 +39,7 @@ from tests.conftest import (
     ANSWERED_HEADER, ASPLANDS, DAY_TIME_HEADER, DURATIONS_HEADER, MAP_HEADER, PRACPOP_HEADER, TIME_BANDS, WbRow,
     WorkbookSpec, answered_row, csv_bytes, day_time_row, map_row, pracpop_row, write_summary_workbook,
 )
-from tests.test_bad_files import db_state
+from tests.corpus import db_state
 
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "12"))
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES")
