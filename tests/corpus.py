@@ -444,9 +444,9 @@ def batch(folder: Path, cases: list[Case] | None = None) -> list[tuple[Case | No
     return out
 
 
-def db_state(store: Store) -> dict:
+def db_state(store, sequences: bool = True) -> dict:
     """Everything a load could change: rows of every table (temporary ones too), the views and
-    macros defined, and every sequence's position."""
+    macros defined, and (unless `sequences` is False) every sequence's position."""
     con = store.con
     state = {}
     for db, schema, name in con.execute(
@@ -456,8 +456,9 @@ def db_state(store: Store) -> dict:
     state["views"] = con.execute(
         "SELECT database_name, schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY ALL"
     ).fetchall()
-    state["sequences"] = con.execute(
-        "SELECT sequence_name, last_value FROM duckdb_sequences() ORDER BY ALL").fetchall()
+    if sequences:
+        state["sequences"] = con.execute(
+            "SELECT sequence_name, last_value FROM duckdb_sequences() ORDER BY ALL").fetchall()
     state["macros"] = con.execute(
         "SELECT function_name FROM duckdb_functions() WHERE NOT internal ORDER BY ALL").fetchall()
     return state
