@@ -1,9 +1,6 @@
 -- The DuckDB model. One table per grain; every fact row remembers the file it came from.
 -- Column meanings are documented for users in data/column_dictionary.csv.
 
-CREATE SEQUENCE IF NOT EXISTS source_seq START 1;
-CREATE SEQUENCE IF NOT EXISTS unit_seq START 1;
-
 -- Every file offered to the store, loaded or not.
 CREATE TABLE IF NOT EXISTS sources (
     source_id   INTEGER PRIMARY KEY,

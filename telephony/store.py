@@ -263,7 +263,9 @@ class Store:
         self.con.execute(
             f"""
             INSERT INTO units
-            SELECT nextval('unit_seq'), practice_code, pcn_code, sub_icb_code, icb_code, region_code, geo_key
+            -- Ids from the table, not a sequence: a sequence would move on even when the load is rolled back.
+            SELECT (SELECT coalesce(max(unit_id), 0) FROM units) + row_number() OVER (),
+                   practice_code, pcn_code, sub_icb_code, icb_code, region_code, geo_key
             FROM (SELECT DISTINCT *, {GEO_KEY} AS geo_key FROM ({rows_sql})) n
             WHERE geo_key NOT IN (SELECT geo_key FROM units)
             """

@@ -101,11 +101,6 @@ def test_corpus_through_the_store(case, tmp_path, corpus_limits):
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Store._intern_units takes unit ids from nextval('unit_seq'), and a sequence moves on even when "
-    "the load's transaction is rolled back. Needed there: SELECT (SELECT coalesce(max(unit_id), 0) FROM "
-    "units) + row_number() OVER (), ... instead of nextval('unit_seq'), ... (as Store.load now does "
-    "for source ids)."))
 def test_a_zip_failing_after_its_first_csv_leaves_even_the_sequences_as_they_were(tmp_path):
     """Found by the fuzzer: the first CSV of a zip is staged and its units added before a later
     CSV of the zip fails; every table is rolled back, but not the unit sequence."""

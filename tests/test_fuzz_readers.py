@@ -143,9 +143,7 @@ def reference_csv(draw) -> bytes:
 # --------------------------------------------------------------------------- the property
 
 def check_load(store: Store, path: Path, name: str | None = None):
-    # Sequence positions are left out here: a zip whose first CSV is interned before a later one
-    # fails moves unit_seq on (a known gap, pinned by an xfail in tests/test_bad_files.py).
-    before = db_state(store, sequences=False)
+    before = db_state(store)
     report = store.load(path, name)
     assert report.status in ("loaded", "failed", "duplicate"), report.status
     assert "unexpected problem" not in report.message, report.message
