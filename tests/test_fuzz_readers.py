@@ -148,7 +148,7 @@ def check_load(store: Store, path: Path, name: str | None = None):
     assert report.status in ("loaded", "failed", "duplicate"), report.status
     assert "unexpected problem" not in report.message, report.message
     if report.status in ("failed", "duplicate"):
-        assert db_state(store, sequences=False) == before, f"{report.status} changed the database: {report.message}"
+        assert db_state(store) == before, f"{report.status} changed the database: {report.message}"
     if report.status == "failed":
         assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (0, 0, 0)
         assert report.message
