@@ -101,3 +101,12 @@ def test_without_a_writable_cache_the_sample_lives_in_a_temporary_folder(tiny_sa
     assert temp is not None and Path(path).is_relative_to(temp) and reports[0].status == "loaded"
     session._sample_snapshot.clear()
     assert not Path(temp).exists(), "released: its temporary folder is removed"
+
+
+def test_a_sample_with_a_file_that_fails_is_shown_but_never_kept(tiny_sample, tmp_path):
+    session, source = tiny_sample
+    (source / "broken.csv").write_text("not,a,published,layout\n1,2,3,4\n")
+    path, reports, temp = session._sample_snapshot()
+    assert sorted(r.status for r in reports) == ["loaded"], "only what loaded is in the database"
+    assert temp is not None and Path(path).is_relative_to(temp), "shown from a temporary folder"
+    assert not list((tmp_path / "cache").glob("sample-*.duckdb")), "nothing kept in the cache"

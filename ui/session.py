@@ -71,17 +71,19 @@ def _sample_key() -> str:
     return digest.hexdigest()[:24]
 
 
-def _build_sample(target: Path) -> None:
+def _build_sample(target: Path) -> bool:
+    """Load the sample into `target` (written whole or not at all); whether every file loaded."""
     folder = Path(tempfile.mkdtemp(prefix="cbt-sample-"))
     try:
         store = Store(folder / "sample.duckdb", temp_dir=folder / "work", read_dirs=[SAMPLE_DIR])
-        store.load_many(sample_files())
+        complete = all(r.status == "loaded" for r in store.load_many(sample_files()))
         store.close()
         partial = target.with_name(f"{target.name}.{os.getpid()}.part")
         shutil.copyfile(folder / "sample.duckdb", partial)
         os.replace(partial, target)      # whole or not at all, even with two servers starting
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    return complete
 
 
 @st.cache_resource(show_spinner="Preparing the synthetic sample (once)…", on_release=_remove_sample)
@@ -102,7 +104,11 @@ def _sample_snapshot() -> tuple[str, tuple[LoadReport, ...], str | None]:
         if not target.exists():
             for old in cache.glob("sample-*.duckdb"):
                 old.unlink(missing_ok=True)
-            _build_sample(target)
+            if not _build_sample(target):
+                # Never keep a sample with a file missing: this process shows it (the Data page
+                # says what failed) from a temporary folder, and the next one tries again.
+                target.unlink(missing_ok=True)
+                raise OSError("the sample did not load whole")
     except OSError:
         temp = tempfile.mkdtemp(prefix="cbt-sample-")
         atexit.register(shutil.rmtree, temp, True)
