@@ -24,7 +24,7 @@ from python_calamine import CalamineWorkbook
 from telephony.calllog.fields import (PHONE_RE, SYNONYMS, _WHEN, _synonym_score, header_key,
                                       looks_like_phone_numbers)
 from telephony.problems import FileProblem
-from telephony.readers.sniff import OLE_MAGIC, ZIP_MAGIC, blank_line_numbers, with_utf8
+from telephony.readers.sniff import OLE_MAGIC, ZIP_MAGIC, blank_line_numbers, decode_head, with_utf8
 
 HEADER_SEARCH_ROWS = 30
 MAX_DISTINCT = 60          # columns with at most this many different values have their values listed
@@ -114,19 +114,6 @@ def _find_header(rows: list[list]) -> int:
                       "'Status', 'Queue Time')")
 
 
-def _decode(head: bytes) -> tuple[str, str]:
-    if head.startswith(b"\xef\xbb\xbf"):
-        return head[3:].decode("utf-8", errors="replace"), "utf-8"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileProblem("is encoded as UTF-16; save it as CSV (UTF-8) and try again")
-    try:
-        return head.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 4:
-            return head[: exc.start].decode("utf-8"), "utf-8"
-        return head.decode("cp1252", errors="replace"), "cp1252"
-
-
 def detect_layout(path: Path) -> Layout:
     """Find the header row, the delimiter (CSV) or sheet (xlsx)."""
     with open(path, "rb") as fh:
@@ -138,7 +125,7 @@ def detect_layout(path: Path) -> Layout:
                           "as .xlsx and try again")
     if head.startswith(ZIP_MAGIC):
         return _xlsx_layout(path)
-    text, encoding = _decode(head)
+    text, encoding = decode_head(head)
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     if not any(line.strip() for line in lines):
         raise FileProblem("is empty")

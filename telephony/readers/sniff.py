@@ -73,7 +73,7 @@ def csv_column_name(text: str) -> str:
     return _ALIASES.get(name, name)
 
 
-def _decode(head: bytes) -> tuple[str, str]:
+def decode_head(head: bytes) -> tuple[str, str]:
     """Text of the first bytes and the DuckDB encoding name to read the whole file with."""
     if head.startswith(b"\xef\xbb\xbf"):
         return head[3:].decode("utf-8", errors="replace"), "utf-8"
@@ -90,7 +90,7 @@ def _decode(head: bytes) -> tuple[str, str]:
 
 def csv_shape(head: bytes, where: str = "") -> CsvShape:
     """Work out a CSV's family and layout from its first bytes."""
-    text, encoding = _decode(head)
+    text, encoding = decode_head(head)
     lines = text.splitlines()
     if not text.strip():
         raise FileProblem(f"holds only blank lines. {_EXPECTED}")
