@@ -122,6 +122,28 @@ SHARED_IN_PCN = Geo("Y61", "QHG", "M1J4Y", "U49574", "Unassigned", "Unmapped", "
 SHARED_UNMAPPED_PCN = Geo("Y61", "QHG", "M1J4Y", "Unmapped", "Unassigned", "Unmapped", "Unmapped")
 SHARED_ALL_UNMAPPED = Geo("Unmapped", "Unmapped", "Unmapped", "Unmapped", "Unassigned", "Unmapped", "Unmapped")
 
+class RecordingConnection:
+    """Stands in for a store's DuckDB connection and records the SQL text of every statement, so
+    a test can show that text from a file reached SQL only as data."""
+
+    def __init__(self, con):
+        self._con = con
+        self.sql: list[str] = []
+
+    def execute(self, sql, *args, **kwargs):
+        self.sql.append(str(sql))
+        return self._con.execute(sql, *args, **kwargs)
+
+    def executemany(self, sql, *args, **kwargs):
+        self.sql.append(str(sql))
+        return self._con.executemany(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        if name in ("query", "sql"):
+            raise AssertionError(f"con.{name}() would take SQL text unrecorded")
+        return getattr(self._con, name)
+
+
 # --------------------------------------------------------------------------- long-format CSVs
 
 GEO_HEADER = ["REGION_CODE", "ICB_CODE", "SUB_ICB_LOCATION_CODE", "PCN_CODE", "PRACTICE_CODE"]

@@ -28,7 +28,7 @@ from telephony.cli import main
 from telephony.sample import write_sample
 from telephony.store import Store
 from tests.app_support import chart_titles, metric, practice_identifiers, shown_text, start_app, visit
-from tests.conftest import DAY_TIME_HEADER, NORTH, day_time_row, rows, write_csv
+from tests.conftest import DAY_TIME_HEADER, NORTH, RecordingConnection, day_time_row, rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "sample" / "call_logs"
@@ -611,24 +611,6 @@ def test_synthetic_examples_on_the_page():
 
 # --------------------------------------------------------------------------- hostile text
 
-class _Recording:
-    """A connection that records the SQL text of every statement it runs."""
-
-    def __init__(self, con):
-        self._con, self.sql = con, []
-
-    def execute(self, sql, *args, **kwargs):
-        self.sql.append(str(sql))
-        return self._con.execute(sql, *args, **kwargs)
-
-    def executemany(self, sql, *args, **kwargs):
-        self.sql.append(str(sql))
-        return self._con.executemany(sql, *args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
-
-
 def test_text_from_the_log_and_the_profile_reaches_sql_only_as_data(store, tmp_path):
     header, word, site = 'y"); DROP TABLE org_names; --', "x'); DROP TABLE units; --", "s'); DROP TABLE sources; --"
     name = "f'); DROP TABLE rejects; --.csv"
@@ -640,7 +622,7 @@ def test_text_from_the_log_and_the_profile_reaches_sql_only_as_data(store, tmp_p
         out.writerow(["03/08/2026 08:06", "Lost'); DROP TABLE coverage; --", site])
     profile = Profile(columns={"start": "Start", "outcome": header, "site": "Site"}, outcomes={word: "answered"},
                       sites={site: "A81001"}, pcn="U12345", name="p'); DROP TABLE call_log_slots; --")
-    recorder = _Recording(store.con)
+    recorder = RecordingConnection(store.con)
     store.con = recorder
     report = load_call_log(store, path, profile, name=name)
     store.con = recorder._con

@@ -20,8 +20,8 @@ from telephony import queries
 from telephony.cli import main
 from telephony.store import Store
 from tests.conftest import (
-    ASPLANDS, DAY_TIME_HEADER, MAP_HEADER, PRACPOP_HEADER, WbRow, WorkbookSpec, csv_bytes, day_time_row, map_row,
-    pracpop_row, write_bytes, write_summary_workbook,
+    ASPLANDS, DAY_TIME_HEADER, MAP_HEADER, PRACPOP_HEADER, RecordingConnection, WbRow, WorkbookSpec, csv_bytes,
+    day_time_row, map_row, pracpop_row, write_bytes, write_summary_workbook,
 )
 
 # Each a different statement, so a leak says where it came from.
@@ -39,30 +39,6 @@ JAN = dt.date(2026, 1, 1)
 # (stored as published, though not a PCN the app will show).
 HOSTILE = replace(ASPLANDS, practice_name=PRACTICE_NAME, pcn_name=PCN_NAME)
 HOSTILE_CODE = replace(ASPLANDS, pcn=PCN_CODE, practice="K82064")
-
-
-class Recording:
-    """A DuckDB connection that records the SQL text of every statement."""
-
-    def __init__(self, con):
-        self._con = con
-        self.sql: list[str] = []
-
-    def execute(self, sql, *args, **kwargs):
-        self.sql.append(str(sql))
-        return self._con.execute(sql, *args, **kwargs)
-
-    def executemany(self, sql, *args, **kwargs):
-        self.sql.append(str(sql))
-        return self._con.executemany(sql, *args, **kwargs)
-
-    def sql_(self, *args, **kwargs):  # pragma: no cover - not used by the app
-        raise AssertionError("the relational .sql() API is not used")
-
-    def __getattr__(self, name):
-        if name in ("query", "sql"):
-            raise AssertionError(f"con.{name}() would take SQL text unrecorded")
-        return getattr(self._con, name)
 
 
 def hostile_files(tmp: Path) -> list[Path]:
@@ -85,7 +61,7 @@ def assert_no_marker(sql: list[str]) -> None:
 
 def test_hostile_text_reaches_sql_only_as_parameters(tmp_path):
     store = Store()
-    recording = Recording(store.con)
+    recording = RecordingConnection(store.con)
     store.con = recording
     try:
         reports = [store.load(p) for p in hostile_files(tmp_path)]
