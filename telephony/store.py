@@ -15,6 +15,7 @@ Every overlap is written into the load report.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -79,7 +80,7 @@ def _month_label(d: dt.date) -> str:
 
 class Store:
     def __init__(self, path: str | Path | None = None, temp_dir: str | Path | None = None,
-                 snapshot: str | Path | None = None, read_dirs=()):
+                 snapshot: str | Path | None = None, read_dirs=(), spill_to: str | Path | None = None):
         """Open (or create) a store. `snapshot`: a database file to copy into this one first (the
         copy is independent: nothing written here reaches the snapshot).
 
@@ -87,20 +88,30 @@ class Store:
         inside `temp_dir` (its own temporary folder; one is made, and removed with the store, if
         none is given) and `read_dirs`. DuckDB refuses anything else (`read_csv('/etc/passwd')`,
         `COPY ... TO`, `ATTACH`, extensions), and the setting cannot be turned back on. Files
-        to load from elsewhere are linked or copied into `temp_dir` for the duration of the load."""
+        to load from elsewhere are linked or copied into `temp_dir` for the duration of the load.
+
+        `spill_to` (an in-memory store only): a database file inside `temp_dir` that the store moves
+        to, before a load, when what it holds in memory plus the new file could pass
+        `limits.MEMORY_STORE_BYTES`. Until then everything stays in memory, which loads and
+        queries fastest; after, DuckDB keeps the data compressed on disk and pages in what a
+        query needs, so many months fit a laptop."""
         self.path = str(path) if path else ":memory:"
+        self.spill_to = Path(spill_to).resolve() if spill_to and not path else None
         if temp_dir is None:
             temp_dir = tempfile.mkdtemp(prefix="cbt-store-")
             self._cleanup = weakref.finalize(self, shutil.rmtree, temp_dir, True)
         self.temp_dir = Path(temp_dir).resolve()
         self.temp_dir.mkdir(parents=True, exist_ok=True)
         self.read_dirs = [Path(d).resolve() for d in read_dirs]
+        self.reports: list[LoadReport] = []
+        self._progress = _no_progress
+        self._connect(snapshot)
+
+    def _connect(self, snapshot: str | Path | None = None) -> None:
         self.con = duckdb.connect(self.path)
         self.con.execute("SET enable_progress_bar = false")   # it would print over the CLI's output
         # Spills go to the store's own folder (a file database would otherwise use '<db>.tmp').
         self.con.execute("SET temp_directory = $d", {"d": str(self.temp_dir / "db")})
-        self.reports: list[LoadReport] = []
-        self._progress = _no_progress
         if snapshot:
             self.con.execute("ATTACH $p AS snapshot (READ_ONLY)", {"p": str(snapshot)})
             self.con.execute("COPY FROM DATABASE snapshot TO memory")
@@ -118,6 +129,37 @@ class Store:
         allowed = [f"{d}{os.sep}" for d in (self.temp_dir, *self.read_dirs)]
         self.con.execute("SET allowed_directories = $dirs", {"dirs": allowed})
         self.con.execute("SET enable_external_access = false")
+
+    def in_memory_bytes(self) -> int:
+        """Bytes of table data this store holds in memory (0 once it lives in a file)."""
+        if self.path != ":memory:":
+            return 0
+        return int(self.con.execute(
+            "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'"
+        ).fetchall()[0][0])
+
+    def _make_room(self, incoming: int) -> None:
+        """Move an in-memory store to its `spill_to` file if `incoming` more bytes could take it
+        past `limits.MEMORY_STORE_BYTES`. The copy is DuckDB's own (COPY FROM DATABASE), inside
+        the sandbox; the connection is then reopened on the file, sandboxed again."""
+        if self.spill_to is None or self.in_memory_bytes() + incoming <= limits.MEMORY_STORE_BYTES:
+            return
+        self._progress(0.02, "Moving this session's data to a database file (it no longer fits in memory)")
+        try:
+            self.con.execute("ATTACH $p AS spill", {"p": str(self.spill_to)})
+            self.con.execute("COPY FROM DATABASE memory TO spill")
+            self.con.execute("DETACH spill")
+        except duckdb.Error:
+            # Nothing has changed in memory: drop the half-written file and say why the load stopped.
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("DETACH DATABASE IF EXISTS spill")
+            for part in self.spill_to.parent.glob(f"{self.spill_to.name}*"):
+                part.unlink(missing_ok=True)
+            raise
+        self.con.close()
+        self.path, self.spill_to = str(self.spill_to), None
+        self._connect()
+        LOG.info("store moved to %s", self.path)
 
     def _readable(self, path: Path) -> bool:
         resolved = path.resolve()
@@ -160,6 +202,7 @@ class Store:
                 report.status = "duplicate"
                 report.message = f"the same content was already loaded (as '{seen[0][0]}'); nothing changed"
                 return report
+            self._make_room(_expanded_size(path))
             detected = detect(path)
             report.kind = detected.kind
             self._progress(0.05, f"Recognised as {report.kind_label}")
@@ -588,6 +631,17 @@ def _disk_name(name: str) -> str:
     """A user's file name as a safe name on disk: no folders, no control characters."""
     safe = "".join("_" if c in "/\\" or ord(c) < 32 else c for c in Path(name).name).strip(". ")
     return safe.encode("utf-8")[:200].decode("utf-8", errors="ignore") or "upload"
+
+
+def _expanded_size(path: Path) -> int:
+    """Roughly what a file could take in the store, for `Store._make_room`: a zip's declared
+    uncompressed size (CSV text takes less room once typed and compressed), else the file's size."""
+    size = path.stat().st_size
+    if zipfile.is_zipfile(path) and path.suffix.lower() != ".xlsx":
+        with contextlib.suppress(zipfile.BadZipFile, OSError):
+            with zipfile.ZipFile(path) as zf:
+                return sum(i.file_size for i in zf.infolist())
+    return size
 
 
 def _link_or_copy(source: Path, target: Path) -> Path:

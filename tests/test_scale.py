@@ -39,20 +39,61 @@ def test_a_load_reports_its_progress_in_order(tmp_path):
     assert calls == []
 
 
-def test_the_uploads_database_is_a_file_in_the_session_folder_and_goes_with_it(tmp_path):
+def _tables(store: Store) -> dict[str, list]:
+    """Every base table's rows, in a fixed order."""
+    names = [r[0] for r in store.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND database_name = current_database()"
+    ).fetchall()]
+    return {n: store.con.execute(f"SELECT * FROM {n} ORDER BY ALL").fetchall() for n in names}
+
+
+def test_the_uploads_database_stays_in_memory_until_it_would_pass_the_budget(tmp_path, monkeypatch):
+    from telephony import limits
     from ui.session import UPLOADS_DB, SessionData
 
     session = SessionData(temp_dir=tmp_path)
-    data = _day_time_zip(tmp_path / "source.zip").read_bytes()
     seen: list[float] = []
-    report = session.add_upload("file-1", "day_time.zip", data, progress=lambda f, t: seen.append(f))
+    report = session.add_upload("file-1", "day_time.zip", _day_time_zip(tmp_path / "a.zip").read_bytes(),
+                                progress=lambda f, t: seen.append(f))
     assert report.status == "loaded", report.message
     assert seen, "the upload's progress reached the caller"
     db = tmp_path / UPLOADS_DB
+    assert session.uploads.path == ":memory:" and not db.exists()
+    assert session.uploads.in_memory_bytes() > 0
+
+    # The next file would pass the budget: the store moves to its file first, then loads it there.
+    monkeypatch.setattr(limits, "MEMORY_STORE_BYTES", session.uploads.in_memory_bytes())
+    later = csv_bytes(DAY_TIME_HEADER, [day_time_row(ASPLANDS, "2026-02-02", "CBT001", "08:00-09:59", 5)])
+    report = session.add_upload("file-2", "february.csv", later)
+    assert report.status == "loaded", report.message
     assert db.is_file() and session.uploads.path == str(db)
-    assert session.uploads.con.execute("SELECT sum(value) FROM calls_by_band").fetchall()[0][0] == 19
+    assert session.uploads.in_memory_bytes() == 0
+    assert session.uploads.con.execute("SELECT sum(value) FROM calls_by_band").fetchall()[0][0] == 12 + 7 + 5
+    assert session.uploads.query("pcn_directory").shape[0] > 0
     session.clear_uploads()
     assert not list(tmp_path.glob(f"{UPLOADS_DB}*")), list(tmp_path.iterdir())
+
+
+def test_moving_to_a_file_keeps_every_row_and_the_sandbox(tmp_path, monkeypatch):
+    import duckdb
+
+    from telephony import limits
+
+    store = Store(temp_dir=tmp_path / "session", spill_to=tmp_path / "session" / "uploads.duckdb")
+    assert store.load(_day_time_zip(tmp_path / "a.zip")).status == "loaded"
+    before = _tables(store)
+    store._make_room(0)                                   # within the budget: nothing moves
+    assert store.path == ":memory:"
+    monkeypatch.setattr(limits, "MEMORY_STORE_BYTES", 0)
+    store._make_room(1)
+    assert store.path == str(tmp_path / "session" / "uploads.duckdb")
+    assert _tables(store) == before
+    for statement in ("SET enable_external_access = true", "SELECT * FROM read_csv('/etc/passwd')"):
+        with pytest.raises(duckdb.Error):
+            store.con.execute(statement)
+    # A store that started on a file never moves.
+    on_file = Store(tmp_path / "cli.duckdb", temp_dir=tmp_path / "cli", spill_to=tmp_path / "cli" / "x.duckdb")
+    assert on_file.spill_to is None
 
 
 @pytest.fixture

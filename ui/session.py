@@ -143,12 +143,13 @@ class SessionData:
         return self.sample
 
     def uploads_store(self) -> Store:
-        """The session's own database: a DuckDB file in the session's folder (compressed on disk,
-        only what a query needs held in memory, so a year of national data fits a laptop). Its
-        file access is sandboxed to that folder, where uploads are written
-        (telephony.store.Store). Removed with the folder when the session ends."""
+        """The session's own database: in memory while it fits (limits.MEMORY_STORE_BYTES), then
+        a DuckDB file in the session's folder (compressed on disk, only what a query needs held
+        in memory, so a year of national data fits a laptop). Its file access is sandboxed to
+        that folder, where uploads are written (telephony.store.Store). Removed with the folder
+        when the session ends."""
         if self.uploads is None:
-            self.uploads = Store(self.temp_dir / UPLOADS_DB, temp_dir=self.temp_dir)
+            self.uploads = Store(temp_dir=self.temp_dir, spill_to=self.temp_dir / UPLOADS_DB)
         return self.uploads
 
     def store(self, source: str) -> Store:
