@@ -1,4 +1,4 @@
--- Loads a call log's waits and durations into calls_by_bucket (grain: unit x date x indicator x
+-- Loads a call log's waits and durations into bucket_counts (grain: unit x date x indicator x
 -- bucket), in the published bucket tokens, for the practice-months no published file covers
 -- (temp table cl_fact_months). Reads temp table cl_good, one row per loaded call.
 --   family 'answered_wait' (as Calls Answered Metric): CBT003 by seconds waited, with the
@@ -9,16 +9,9 @@
 -- Params: $source, $with_waits (the log has a wait column), $with_durations (it has wait and
 -- talk columns: By Durations carries both missed waits and answered durations, so one without
 -- the other would read as zeros), $with_callback_made.
-INSERT INTO calls_by_bucket
-WITH buckets(scheme, bucket, lo, hi, wait_band) AS (
-    VALUES ('answered', '0', 0, 0, 0), ('answered', '1_60', 1, 60, 0), ('answered', '61_120', 61, 120, 1),
-           ('answered', '121_180', 121, 180, 2), ('answered', '181_300', 181, 300, 2),
-           ('answered', '>300', 301, NULL, 3),
-           ('missed', '0', 0, 0, 0), ('missed', '1_30', 1, 30, 0), ('missed', '31_60', 31, 60, 0),
-           ('missed', '61_120', 61, 120, 1), ('missed', '121_300', 121, 300, 2),
-           ('missed', '301_600', 301, 600, 3), ('missed', '>600', 601, NULL, 3)
-),
-calls AS (
+-- The buckets are in temp table cl_schemes, named in `buckets` first (calllog_new_buckets.sql).
+INSERT INTO bucket_counts
+WITH calls AS (
     SELECT g.date, g.unit_id, g.outcome, g.cb_made, g.wait_s, g.talk_s,
            CASE WHEN g.weekday <= 5 AND h.date IS NULL
                      AND hour(g.start_ts) * 60 + minute(g.start_ts) BETWEEN 480 AND 599 THEN 'Core_8_10'
@@ -31,7 +24,7 @@ calls AS (
 bucketed AS (
     SELECT c.date, c.unit_id, 'answered_wait' AS family, 3 AS indicator, b.bucket, b.lo, b.hi, b.wait_band,
            c.core
-    FROM calls c JOIN buckets b ON b.scheme = 'answered' AND c.wait_s BETWEEN b.lo AND coalesce(b.hi, 2147483647)
+    FROM calls c JOIN cl_schemes b ON b.scheme = 'answered' AND c.wait_s BETWEEN b.lo AND coalesce(b.hi, 2147483647)
     WHERE $with_waits AND c.outcome = 3
     UNION ALL
     SELECT date, unit_id, 'durations', indicator, 'TOTAL', NULL, NULL, NULL, NULL
@@ -41,14 +34,13 @@ bucketed AS (
     WHERE $with_durations
     UNION ALL
     SELECT c.date, c.unit_id, 'durations', 4, b.bucket, b.lo, b.hi, b.wait_band, NULL
-    FROM calls c JOIN buckets b ON b.scheme = 'missed' AND c.wait_s BETWEEN b.lo AND coalesce(b.hi, 2147483647)
+    FROM calls c JOIN cl_schemes b ON b.scheme = 'missed' AND c.wait_s BETWEEN b.lo AND coalesce(b.hi, 2147483647)
     WHERE $with_durations AND c.outcome = 4
     UNION ALL
     SELECT c.date, c.unit_id, 'durations', 7, b.bucket, b.lo, b.hi, b.wait_band, NULL
-    FROM calls c JOIN buckets b ON b.scheme = 'answered' AND c.talk_s BETWEEN b.lo AND coalesce(b.hi, 2147483647)
+    FROM calls c JOIN cl_schemes b ON b.scheme = 'answered' AND c.talk_s BETWEEN b.lo AND coalesce(b.hi, 2147483647)
     WHERE $with_durations AND c.outcome = 3
 )
-SELECT date, unit_id, family, indicator::UTINYINT, bucket, lo, hi, wait_band::UTINYINT, core, count(*)::INTEGER,
-       $source
-FROM bucketed
+SELECT b.date, b.unit_id, k.bucket_id, b.indicator::UTINYINT, b.core, count(*)::INTEGER, $source
+FROM bucketed b JOIN buckets k ON k.family = b.family AND k.bucket = b.bucket
 GROUP BY ALL;

@@ -16,9 +16,12 @@ WITH band_sums AS (
     GROUP BY ALL
 ),
 bucket_sums AS (
-    SELECT date_trunc('month', date)::DATE AS month, unit_id, family, indicator, wait_band, sum(value) AS value
-    FROM calls_by_bucket
-    WHERE date >= $start AND date < $end
+    SELECT c.month, c.unit_id, b.family, c.indicator, b.wait_band, sum(c.value) AS value
+    FROM (SELECT date_trunc('month', date)::DATE AS month, unit_id, bucket_id, indicator, sum(value) AS value
+          FROM bucket_counts
+          WHERE date >= $start AND date < $end
+          GROUP BY ALL) c
+    JOIN buckets b USING (bucket_id)
     GROUP BY ALL
 ),
 band AS (

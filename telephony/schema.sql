@@ -59,21 +59,34 @@ CREATE TABLE IF NOT EXISTS calls_by_band (
     source_id INTEGER NOT NULL
 );
 
--- Grain: practice (unit) x date x indicator x bucket. From "By Durations" (family 'durations')
--- and "Calls Answered Metric" (family 'answered_wait') CSVs.
-CREATE TABLE IF NOT EXISTS calls_by_bucket (
-    date      DATE NOT NULL,
-    unit_id   INTEGER NOT NULL,
+-- The seconds buckets of "By Durations" (family 'durations') and "Calls Answered Metric" (family
+-- 'answered_wait'), one row per bucket as published, e.g. '1_60', '>300', 'TOTAL'.
+CREATE TABLE IF NOT EXISTS buckets (
+    bucket_id USMALLINT PRIMARY KEY,
     family    VARCHAR NOT NULL,     -- durations | answered_wait
-    indicator UTINYINT NOT NULL,
-    bucket    VARCHAR NOT NULL,     -- as published, e.g. '1_60', '>300', 'TOTAL'
+    bucket    VARCHAR NOT NULL,     -- as published (spaces removed, upper case)
     lo        INTEGER,              -- seconds, inclusive; NULL for TOTAL
     hi        INTEGER,              -- seconds, inclusive; NULL when open-ended or TOTAL
     wait_band UTINYINT,             -- 0..3, telephony.formats.WAIT_BANDS; NULL for TOTAL
+    UNIQUE (family, bucket)
+);
+
+-- Grain: practice (unit) x date x indicator x bucket (x core category). The rows of those two CSV
+-- families, with the bucket as a small number (cheap to load and to scan).
+CREATE TABLE IF NOT EXISTS bucket_counts (
+    date      DATE NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    bucket_id USMALLINT NOT NULL,   -- buckets.bucket_id (which also says the family)
+    indicator UTINYINT NOT NULL,
     core      VARCHAR,              -- Core_Category where published, else NULL
     value     INTEGER NOT NULL,
     source_id INTEGER NOT NULL
 );
+
+-- The same rows with each bucket spelled out, for reading.
+CREATE OR REPLACE VIEW calls_by_bucket AS
+SELECT c.date, c.unit_id, b.family, c.indicator, b.bucket, b.lo, b.hi, b.wait_band, c.core, c.value, c.source_id
+FROM bucket_counts c JOIN buckets b USING (bucket_id);
 
 -- Grain: practice (unit) x month, aggregated from the two daily tables after each CSV load.
 -- Used wherever no workbook covers the unit-month (see unit_month in queries/staging.sql).

@@ -38,7 +38,7 @@ from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
 from telephony.readers import csv_long, reference
-from telephony.readers.sniff import CsvShape, Detected, detect
+from telephony.readers.sniff import CsvShape, Detected, Utf8Check, detect
 from telephony.readers.workbook import COUNT_FIELDS, read_workbook
 from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
 
@@ -61,8 +61,10 @@ _IN_MONTH = "t.unit_id = o.unit_id AND t.date >= o.month AND t.date < o.month + 
 _DELETE_OVERLAP = {  # family -> statement removing superseded rows listed in overlap_df
     "workbook": "DELETE FROM workbook_month t USING overlap_df o WHERE t.unit_id = o.unit_id AND t.month = o.month",
     "by_day_time": f"DELETE FROM calls_by_band t USING overlap_df o WHERE {_IN_MONTH}",
-    "durations": f"DELETE FROM calls_by_bucket t USING overlap_df o WHERE t.family = 'durations' AND {_IN_MONTH}",
-    "answered_wait": f"DELETE FROM calls_by_bucket t USING overlap_df o WHERE t.family = 'answered_wait' AND {_IN_MONTH}",
+    "durations": "DELETE FROM bucket_counts t USING overlap_df o WHERE t.bucket_id IN "
+                 f"(SELECT bucket_id FROM buckets WHERE family = 'durations') AND {_IN_MONTH}",
+    "answered_wait": "DELETE FROM bucket_counts t USING overlap_df o WHERE t.bucket_id IN "
+                     f"(SELECT bucket_id FROM buckets WHERE family = 'answered_wait') AND {_IN_MONTH}",
 }
 
 
@@ -441,17 +443,18 @@ class Store:
             self._progress(0.1, f"Expanding {len(targets)} CSV file(s) from the zip")
             # zlib releases the GIL: members expand in parallel, each through its own handle.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
-                              zip([n for n, _ in detected.members], targets)))
+                utf8 = list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
+                                     zip([n for n, _ in detected.members], targets)))
             members = [(name, target, shape) for (name, shape), target in zip(detected.members, targets)]
             kinds = {shape.kind for _, _, shape in members}
             report.kind = kinds.pop() if len(kinds) == 1 else "csv_zip"
             for skipped in detected.skipped:
                 report.notes.append(f"zip member {skipped} was not read")
-            self._load_long_csvs(members, source_id, report)
+            self._load_long_csvs(members, source_id, report,
+                                 known_utf8=frozenset(str(t) for t, ok in zip(targets, utf8) if ok))
 
     def _load_long_csvs(self, members: list[tuple[str, Path, CsvShape]], source_id: int,
-                        report: LoadReport) -> None:
+                        report: LoadReport, known_utf8=frozenset()) -> None:
         con = self.con
         months: set[dt.date] = set()
         groups: dict[tuple, list[tuple[str, Path]]] = {}
@@ -467,7 +470,7 @@ class Store:
             self._progress(0.2 + 0.65 * i / len(groups), f"Reading and checking every row of {len(files)} CSV file(s)")
             try:
                 staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg",
-                                        temp_dir=self.temp_dir)
+                                        temp_dir=self.temp_dir, known_utf8=known_utf8)
             except FileProblem as exc:
                 in_zip = any(n != p.name for n, p in files)
                 if not in_zip:
@@ -501,14 +504,24 @@ class Store:
                 )
             else:
                 con.execute(
-                    """INSERT INTO calls_by_bucket
-                       SELECT s.day, u.unit_id, $family, s.ind, b.bucket, b.lo, b.hi, b.wait_band, s.core,
-                              s.value, $s
+                    """CREATE OR REPLACE TEMP TABLE new_buckets AS
+                       SELECT $family AS family, bucket, lo, hi, wait_band FROM stg_buckets WHERE problem IS NULL""",
+                    {"family": family},
+                )
+                con.execute(queries.sql("intern_buckets"))
+                con.execute(
+                    """INSERT INTO bucket_counts
+                       WITH ids AS (
+                           SELECT c.token, c.core, k.bucket_id
+                           FROM stg_combos c JOIN stg_buckets b ON b.token = c.token
+                           JOIN buckets k ON k.family = $family AND k.bucket = b.bucket)
+                       SELECT s.day, u.unit_id, i.bucket_id, s.ind, s.core, s.value, $s
                        FROM stg s JOIN units u ON u.geo_key = s.geo
-                       JOIN stg_buckets b ON b.token IS NOT DISTINCT FROM s.token
+                       JOIN ids i ON i.token = s.token AND coalesce(i.core, '') = coalesce(s.core, '')
                        WHERE s.value IS NOT NULL""",
                     {"s": source_id, "family": family},
                 )
+                con.execute("DROP TABLE stg_combos; DROP TABLE new_buckets")
             con.execute(
                 "INSERT INTO coverage SELECT $family, month, unit_id, $s FROM stg_cov",
                 {"family": family, "s": source_id},
@@ -571,14 +584,17 @@ def _no_progress(fraction: float, text: str) -> None:
     pass
 
 
-def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> None:
+def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> bool:
     """Expand one zip member to disk, stopping at its declared size (which was checked against
-    the limits) or the per-member limit, whatever the data turns out to hold."""
+    the limits) or the per-member limit, whatever the data turns out to hold. Returns whether
+    it is valid UTF-8 (checked on the way, so the file need not be read again for that)."""
     cap = min(declared, limits.MAX_MEMBER_BYTES) if declared is not None else limits.MAX_MEMBER_BYTES
+    utf8 = Utf8Check()
     try:
         with zipfile.ZipFile(zip_path) as zf, zf.open(name) as src, open(target, "wb") as dst:
             copied = 0
             while block := src.read(1 << 20):
+                utf8.feed(block)
                 copied += len(block)
                 if copied > cap:
                     raise FileProblem(
@@ -589,6 +605,7 @@ def _extract(zip_path: Path, name: str, target: Path, declared: int | None = Non
                 dst.write(block)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
+    return utf8.done()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -638,7 +655,8 @@ def _expanded_size(path: Path) -> int:
     uncompressed size (CSV text takes less room once typed and compressed), else the file's size."""
     size = path.stat().st_size
     if zipfile.is_zipfile(path) and path.suffix.lower() != ".xlsx":
-        with contextlib.suppress(zipfile.BadZipFile, OSError):
+        # A damaged zip is the reader's to report (sniff.detect); here it only counts as its size.
+        with contextlib.suppress(zipfile.BadZipFile, OSError, NotImplementedError, ValueError, RuntimeError, EOFError):
             with zipfile.ZipFile(path) as zf:
                 return sum(i.file_size for i in zf.infolist())
     return size

@@ -129,6 +129,18 @@ def test_shared_accounts_and_unmapped_codes_become_their_own_units(store, tmp_pa
     }
 
 
+def test_a_code_holding_the_staging_separator_still_names_its_unit_exactly(store, tmp_path):
+    """Staging carries the five codes joined by chr(31); a code containing that character must
+    not be split wrongly (the parts are checked against the unit's key, and re-read if not)."""
+    odd = replace(ASPLANDS, practice="E8\x1f1050", pcn="U4\x1f9574")
+    body = [day_time_row(odd, "2026-01-05", "CBT001", "08:00-09:59", 4),
+            day_time_row(KING_ST, "2026-01-05", "CBT001", "08:00-09:59", 6)]
+    assert store.load(write_csv(tmp_path / "dt.csv", DAY_TIME_HEADER, body)).status == "loaded"
+    units = set(rows(store, "SELECT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM units"))
+    assert units == {tuple(reversed(odd.cells())), tuple(reversed(KING_ST.cells()))}
+    assert rows(store, "SELECT sum(value) FROM calls_by_band")[0][0] == 10
+
+
 def test_day_time_monthly_outcomes_are_summed_by_indicator(store, tmp_path):
     body = [
         day_time_row(ASPLANDS, "2026-01-05", "CBT001", "08:00 - 09:59", "60.0"),

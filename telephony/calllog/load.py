@@ -56,7 +56,7 @@ KIND_LABEL = "supplier call log"
 PUBLISHED_FAMILIES = ("by_day_time", "answered_wait", "durations")
 _TEMP = ("cl_raw", "cl_raw_scan", "cl_raw_arrow", "cl_calls", "cl_good", "cl_outcomes", "cl_sites", "cl_new_units",
          "cl_unit_map", "cl_days", "cl_replaced", "cl_published", "cl_fact_months", "cl_field_headers",
-         "cl_blank_shift")
+         "cl_blank_shift", "cl_schemes", "new_buckets")
 
 
 @dataclass
@@ -128,7 +128,7 @@ def yield_to_published(store, report: LoadReport | None = None) -> int:
         return 0
     con.register("cl_handed_df", handed)
     try:
-        for table in ("calls_by_band", "calls_by_bucket"):
+        for table in ("calls_by_band", "bucket_counts"):
             con.execute(f"""DELETE FROM {table} t USING cl_handed_df h
                             WHERE t.unit_id = h.unit_id AND t.source_id = h.source_id
                               AND t.date >= h.month AND t.date < h.month + INTERVAL 1 MONTH""")
@@ -274,6 +274,8 @@ def _load(store, path: Path, layout: Layout, profile: Profile, source_id: int, r
     with_durations = with_waits and "talk" in pos
     with_made = "callback_made" in pos
     con.execute(queries.sql("calllog_insert_band"), {"source": source_id, "with_callback_made": with_made})
+    con.execute(queries.sql("calllog_new_buckets"))
+    con.execute(queries.sql("intern_buckets"))
     con.execute(queries.sql("calllog_insert_buckets"), {"source": source_id, "with_waits": with_waits,
                                                         "with_durations": with_durations,
                                                         "with_callback_made": with_made})
@@ -387,7 +389,7 @@ def _apply_precedence(store, source_id: int, report: CallLogReport) -> set[dt.da
     touched = {r[0] for r in con.execute("SELECT DISTINCT month FROM cl_replaced").fetchall()}
     for table in ("call_log_slots", "call_log_waits", "call_log_callers"):
         con.execute(f"DELETE FROM {table} t USING cl_replaced r WHERE t.unit_id = r.unit_id AND t.date = r.date")
-    for table in ("calls_by_band", "calls_by_bucket"):
+    for table in ("calls_by_band", "bucket_counts"):
         con.execute(f"""DELETE FROM {table} t USING cl_replaced r
                         WHERE t.unit_id = r.unit_id AND t.date = r.date AND t.source_id = r.source_id""")
     # A replaced log's practice-months that now hold none of its days leave the coverage table.

@@ -103,12 +103,18 @@ _VALUE = "try_cast(replace(value, ',', '') AS DOUBLE)"
 _GEO_HASH = "hash(region_code, icb_code, sub_icb_location_code, pcn_code, practice_code)"
 _CODES = ("struct_pack(region_code, icb_code, sub_icb_code := sub_icb_location_code, pcn_code, "
           "practice_code)")
+# In the one scan the codes travel as one string, joined by the ASCII unit separator: much
+# cheaper than a five-field struct, which DuckDB materialises for every row, NULL or not.
+# Split again per unit, and kept only if the parts hash back to the unit's key (a code that
+# itself held the separator would not), so a unit is never named wrongly.
+_CODES_JOINED = "concat_ws(chr(31), region_code, icb_code, sub_icb_location_code, pcn_code, practice_code)"
 
 
 def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
-          table: str, temp_dir=None) -> Staged:
+          table: str, temp_dir=None, known_utf8=frozenset()) -> Staged:
     """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
     in ONE scan into temp table `table` (a name made by the store, never from user input).
+    `known_utf8`: paths already known to be valid UTF-8 (see sniff.with_utf8).
 
     `table` gets, per row: the file it came from, a hash of its five geography codes (`geo`, the
     key the store joins units on), date, indicator, band or bucket token, and `value`, which is
@@ -116,7 +122,8 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
       * `<table>_codes`: the five codes of every `geo`, for the store's unit table;
       * `<table>_problems`: each rejected row (by rowid) with its reason, column and raw text;
       * `<table>_rejects`: the same with member name and row number, built by `_collect_rejects`;
-      * `<table>_buckets`: bucket families only, each distinct token parsed once.
+      * `<table>_buckets`: bucket families only, each distinct token parsed once;
+      * `<table>_combos`: bucket families only, each (token, core category) pair loaded, numbered.
     """
     select = _select_list(shape, family)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
@@ -162,7 +169,7 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             -- Only what loading needs is kept; the reason and raw text only where a row is rejected.
             SELECT file, geo, day, ind, {keep},
                    CASE WHEN ok THEN num::INTEGER END AS value,
-                   CASE WHEN {_CODES_ROW[family]} THEN {_CODES} END AS codes,
+                   CASE WHEN {_CODES_ROW[family]} THEN {_CODES_JOINED} END AS codes,
                    CASE WHEN NOT ok THEN struct_pack(
                        problem := CASE
                            WHEN practice_code = '' THEN 'PRACTICE_CODE is empty'
@@ -197,8 +204,13 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             """,
             params,
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_codes AS "
-                    f"SELECT geo, any_value(codes) AS codes FROM {table} WHERE codes IS NOT NULL GROUP BY geo")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table}_codes AS
+                SELECT geo, struct_pack(region_code := p[1], icb_code := p[2], sub_icb_code := p[3],
+                                        pcn_code := p[4], practice_code := p[5]) AS codes
+                FROM (SELECT geo, string_split(any_value(codes), chr(31)) AS p
+                      FROM {table} WHERE codes IS NOT NULL GROUP BY geo)
+                WHERE len(p) = 5 AND hash(p[1], p[2], p[3], p[4], p[5]) = geo""")
         unnamed = f"SELECT DISTINCT geo FROM {table} WHERE value IS NOT NULL EXCEPT SELECT geo FROM {table}_codes"
         if con.execute(f"SELECT count(*) FROM ({unnamed})").fetchall()[0][0]:
             con.execute(
@@ -210,7 +222,7 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             )
 
     try:
-        with_utf8(read_rows, sources, shape.encoding, temp_dir)
+        with_utf8(read_rows, sources, shape.encoding, temp_dir, known_utf8)
     except duckdb.Error as exc:
         raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
     # DuckDB numbers the files it reads in the order given (file_index); `source` is the file
@@ -236,6 +248,11 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         _reject(con, table, f"""SELECT s.rowid, b.problem, '{label}', s.token, NULL
                                 FROM {table} s JOIN {table}_buckets b ON b.token IS NOT DISTINCT FROM s.token
                                 WHERE b.problem IS NOT NULL AND s.value IS NOT NULL""")
+        # Each (bucket token, core category) pair seen gets a small number: the duplicate check's
+        # bitmap position and the store's join key.
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table}_combos AS
+                        SELECT (row_number() OVER () - 1)::INTEGER AS idx, token, core
+                        FROM (SELECT DISTINCT token, core FROM {table} WHERE value IS NOT NULL)""")
 
     rows_read, first, last = con.execute(
         f"""SELECT count(*), date_trunc('month', min(day) FILTER (WHERE value IS NOT NULL))::DATE,
@@ -277,9 +294,9 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, family: str) ->
     """A row repeating an earlier one (same date, unit, indicator and band or bucket) is
     rejected, never summed. Counted cheaply first; the row-by-row pass runs only if needed.
 
-    By Day and Time (every row now inside one month) is counted per unit with a bitmap over
-    day x indicator x band, 31 x 7 x 9 positions: exact, and a third of the cost of a distinct
-    count over 4.8 million keys."""
+    Every row is now inside one month, so repeats are counted per unit with a bitmap over day x
+    indicator x band (By Day and Time: 31 x 7 x 9 positions) or bucket and core category: exact,
+    and a third to a half of the cost of a distinct count over millions of keys."""
     if family == "by_day_time":
         repeats = con.execute(
             f"""SELECT coalesce(sum(n - bit_count(seen)), 0) FROM (
@@ -289,10 +306,18 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, family: str) ->
         ).fetchall()[0][0]
         key = "geo, day, ind, band"
     else:
+        # Likewise over day x indicator x (bucket token, core category), numbered in `<table>_combos`.
         key = "geo, day, ind, token, core"
+        n = con.execute(f"SELECT count(*) FROM {table}_combos").fetchall()[0][0]
         repeats = con.execute(
-            f"SELECT count(*) - count(DISTINCT hash({key})) FROM {table} WHERE value IS NOT NULL"
-        ).fetchall()[0][0]
+            f"""SELECT coalesce(sum(n - bit_count(seen)), 0) FROM (
+                    SELECT count(*) AS n,
+                           bitstring_agg(((day(s.day) - 1) * {7 * n} + (s.ind - 1) * {n} + c.idx)::INTEGER,
+                                         0, {31 * 7 * n - 1}) AS seen
+                    FROM {table} s JOIN {table}_combos c
+                      ON c.token = s.token AND coalesce(c.core, '') = coalesce(s.core, '')
+                    WHERE s.value IS NOT NULL GROUP BY s.geo)"""
+        ).fetchall()[0][0] if n else 0
     if not repeats:
         return
     _reject(

@@ -163,19 +163,38 @@ def cp1252_to_utf8(source: Path, target: Path) -> None:
         dst.write(decoder.decode(b"", final=True))
 
 
+class Utf8Check:
+    """Whether a stream of blocks is valid UTF-8, fed block by block; ASCII blocks are checked
+    at C speed. Zip members are checked this way as they are expanded, so no file is read twice."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.valid = True
+
+    def feed(self, block: bytes) -> None:
+        if not self.valid or (block.isascii() and not self._decoder.getstate()[0]):
+            return
+        try:
+            self._decoder.decode(block)
+        except UnicodeDecodeError:
+            self.valid = False
+
+    def done(self) -> bool:
+        if self.valid:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.valid = False
+        return self.valid
+
+
 def is_utf8(path: Path) -> bool:
-    """Whether a whole file is valid UTF-8, streaming; ASCII blocks are checked at C speed."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                if block.isascii() and not decoder.getstate()[0]:
-                    continue
-                decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    """Whether a whole file is valid UTF-8, streaming."""
+    check = Utf8Check()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            check.feed(block)
+    return check.done()
 
 
 def scratch_dir(con) -> str | None:
@@ -190,13 +209,14 @@ def scratch_dir(con) -> str | None:
     return temp
 
 
-def with_utf8(run, paths: list[str], encoding: str, temp_dir=None):
+def with_utf8(run, paths: list[str], encoding: str, temp_dir=None, known_utf8=frozenset()):
     """Return run(paths) for files DuckDB can read as UTF-8. Windows-1252 files, whether the
     sniffer saw it in the first bytes or it appears further down, are read through UTF-8 copies
     in a temporary folder. (DuckDB's latin-1 decoding rejects bytes 0x80-0x9F, which
     Windows-1252 uses for curly quotes, dashes and the euro sign; and a failed read would abort
-    the load's transaction, so the check comes first.)"""
-    needs_copy = [encoding == "cp1252" or not is_utf8(Path(p)) for p in paths]
+    the load's transaction, so the check comes first.) `known_utf8`: paths already checked
+    (zip members, while they were expanded)."""
+    needs_copy = [encoding == "cp1252" or (p not in known_utf8 and not is_utf8(Path(p))) for p in paths]
     if not any(needs_copy):
         return run(paths)
     with tempfile.TemporaryDirectory(dir=temp_dir) as tmp:
