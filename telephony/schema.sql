@@ -88,8 +88,33 @@ CREATE OR REPLACE VIEW calls_by_bucket AS
 SELECT c.date, c.unit_id, b.family, c.indicator, b.bucket, b.lo, b.hi, b.wait_band, c.core, c.value, c.source_id
 FROM bucket_counts c JOIN buckets b USING (bucket_id);
 
--- Grain: practice (unit) x month, aggregated from the two daily tables after each CSV load.
--- Used wherever no workbook covers the unit-month (see unit_month in queries/staging.sql).
+-- Grain: practice (unit) x month: each daily table summed, refreshed for the months a load of
+-- that table touched (queries/refresh_band_month.sql, refresh_bucket_month.sql), so loading one
+-- family never re-reads the other's rows.
+CREATE TABLE IF NOT EXISTS band_month (
+    month  DATE NOT NULL,
+    unit_id INTEGER NOT NULL,
+    inbound BIGINT, answered BIGINT, ivr BIGINT, callback_requested BIGINT,
+    callback_made BIGINT, missed BIGINT,
+    PRIMARY KEY (month, unit_id)
+);
+-- The outcome columns here come from By Durations' TOTAL rows (NULL where no By Durations file
+-- covers the unit-month); the bands from both bucket families (NULL where the family is missing).
+CREATE TABLE IF NOT EXISTS bucket_month (
+    month  DATE NOT NULL,
+    unit_id INTEGER NOT NULL,
+    inbound BIGINT, answered BIGINT, ivr BIGINT, callback_requested BIGINT,
+    callback_made BIGINT, missed BIGINT,
+    answered_wait_0 BIGINT, answered_wait_1 BIGINT, answered_wait_2 BIGINT, answered_wait_3 BIGINT,
+    answered_duration_0 BIGINT, answered_duration_1 BIGINT,
+    answered_duration_2 BIGINT, answered_duration_3 BIGINT,
+    missed_wait_0 BIGINT, missed_wait_1 BIGINT, missed_wait_2 BIGINT, missed_wait_3 BIGINT,
+    PRIMARY KEY (month, unit_id)
+);
+
+-- Grain: practice (unit) x month, the two summaries above side by side (rebuilt from them, which
+-- is cheap, after each CSV load). Used wherever no workbook covers the unit-month (see
+-- unit_month in queries/staging/views.sql).
 CREATE TABLE IF NOT EXISTS daily_month (
     month  DATE NOT NULL,
     unit_id INTEGER NOT NULL,

@@ -457,6 +457,7 @@ class Store:
                         report: LoadReport, known_utf8=frozenset()) -> None:
         con = self.con
         months: set[dt.date] = set()
+        summaries: set[str] = set()      # the monthly summaries this load changes
         groups: dict[tuple, list[tuple[str, Path]]] = {}
         shapes: dict[tuple, CsvShape] = {}
         for name, member_path, shape in members:
@@ -481,6 +482,7 @@ class Store:
             report.rows_loaded += staged.rows_read - staged.rows_rejected
             months.add(staged.month)
             family = {"by_day_time": "by_day_time"}.get(shape.kind) or csv_long.BUCKET_FAMILY[shape.kind]
+            summaries.add("band_month" if family == "by_day_time" else "bucket_month")
             con.execute("CREATE OR REPLACE TEMP TABLE stg_geos AS SELECT DISTINCT geo FROM stg WHERE value IS NOT NULL")
             self._intern_units(
                 """SELECT c.codes.practice_code AS practice_code, c.codes.pcn_code AS pcn_code,
@@ -535,7 +537,7 @@ class Store:
                          "stg_files", "stg"):
                 con.execute(f"DROP TABLE {name}")
         self._progress(0.9, "Summarising by month and reconciling")
-        self._refresh_daily_month(sorted(months))
+        self._refresh_daily_month(sorted(months), tables=tuple(sorted(summaries)))
         self._reconcile_daily(sorted(months), report)
         self._record_reconciliation(source_id, report)
         report.months = [_month_label(m) for m in sorted(months)]
@@ -547,13 +549,16 @@ class Store:
         ).fetchall()[0]
         report.practices, report.pcns = int(stats[0]), int(stats[1])
 
-    def _refresh_daily_month(self, months: list[dt.date]) -> None:
-        """Re-aggregate the daily tables into `daily_month` for the months just touched."""
+    def _refresh_daily_month(self, months: list[dt.date], tables=("band_month", "bucket_month")) -> None:
+        """Re-aggregate the daily tables into `daily_month` for the months just touched. Only the
+        monthly summaries in `tables` are rebuilt from their daily table (a load of one family
+        leaves the other's summary as it was); `daily_month` is then rebuilt from both."""
         if not months:
             return
         params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
-        self.con.execute("DELETE FROM daily_month WHERE month >= $start AND month < $end", params)
-        self.con.execute(queries.sql("refresh_daily_month"), params)
+        for table in (*tables, "daily_month"):
+            self.con.execute(f"DELETE FROM {table} WHERE month >= $start AND month < $end", params)
+            self.con.execute(queries.sql(f"refresh_{table}"), params)
 
     def _reconcile_daily(self, months: list[dt.date], report: LoadReport) -> None:
         """By Day and Time and By Durations must sum to the same all-indicator total each month."""

@@ -110,6 +110,22 @@ _CODES = ("struct_pack(region_code, icb_code, sub_icb_code := sub_icb_location_c
 _CODES_JOINED = "concat_ws(chr(31), region_code, icb_code, sub_icb_location_code, pcn_code, practice_code)"
 
 
+# A rejected row's reason, from its letter in `extra` (see `stage`) and its raw text.
+_PROBLEMS = """CASE code
+        WHEN 'a' THEN 'PRACTICE_CODE is empty'
+        WHEN 'b' THEN 'PCN_CODE is empty'
+        WHEN 'c' THEN 'Date ''' || coalesce(raw, '') || ''' is not a date (expected YYYY-MM-DD)'
+        WHEN 'd' THEN 'Indicator ''' || coalesce(raw, '') || ''' is not one of CBT001-CBT007'
+        WHEN 'e' THEN 'Value ''' || coalesce(raw, '') || ''' is not a number'
+        WHEN 'f' THEN 'Value ' || raw || ' is negative; counts are never negative'
+        WHEN 'g' THEN 'Value ' || raw || ' is not a whole number of calls'
+        WHEN 'h' THEN 'Value ' || raw || ' is too large to be a count of calls'
+        WHEN 'i' THEN 'Time_Category ''' || coalesce(raw, '') || ''' is not one of the nine published time bands (e.g. 08:00 - 09:59)'
+    END AS problem,
+    CASE code WHEN 'a' THEN 'PRACTICE_CODE' WHEN 'b' THEN 'PCN_CODE' WHEN 'c' THEN 'Date' WHEN 'd' THEN 'Indicator'
+              WHEN 'i' THEN '{label}' ELSE 'Value' END AS problem_column"""
+
+
 def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
           table: str, temp_dir=None, known_utf8=frozenset()) -> Staged:
     """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
@@ -117,8 +133,9 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
     `known_utf8`: paths already known to be valid UTF-8 (see sniff.with_utf8).
 
     `table` gets, per row: the file it came from, a hash of its five geography codes (`geo`, the
-    key the store joins units on), date, indicator, band or bucket token, and `value`, which is
-    NULL where the row cannot be loaded. Alongside it:
+    key the store joins units on), date, indicator, band or bucket token, `value`, which is NULL
+    where the row cannot be loaded, and `extra` (a loaded row's codes, or why it was rejected; see
+    the comment in the SQL below). Alongside it:
       * `<table>_codes`: the five codes of every `geo`, for the store's unit table;
       * `<table>_problems`: each rejected row (by rowid) with its reason, column and raw text;
       * `<table>_rejects`: the same with member name and row number, built by `_collect_rejects`;
@@ -135,8 +152,6 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
     if family == "by_day_time":
         detail = f"{_band_case()} AS band"
         detail_ok = "band IS NOT NULL"
-        detail_problem = ("WHEN band IS NULL THEN 'Time_Category ''' || coalesce(time_category, '') || ''' is not one "
-                          "of the nine published time bands (e.g. 08:00 - 09:59)'")
         detail_raw, keep = "time_category", "band"
         label = "Time_Category"
     else:
@@ -144,7 +159,6 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         core = "core_category" if family == "answered_metric" else "NULL::VARCHAR"
         detail = f"{token_col} AS token, {core} AS core"
         detail_ok = "true"    # unknown buckets are rejected after the scan (few distinct tokens)
-        detail_problem = ""
         detail_raw, keep = "token", "token, core"
         label = "Duration" if family == "by_durations" else "Wait_Time"
     sources = list(members)
@@ -166,40 +180,26 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
                                    false) AS ok
                 FROM typed
             )
-            -- Only what loading needs is kept; the reason and raw text only where a row is rejected.
-            SELECT file, geo, day, ind, {keep},
+            -- Only what loading needs is kept. One sparse text column, `extra`, carries a loaded
+            -- row's five codes (on the rows of _CODES_ROW) or a rejected row's reason as one letter
+            -- (see _PROBLEMS) with its raw text after '=' ('-' where the field was empty). DuckDB
+            -- materialises every column for every row, so one narrow column costs far less than
+            -- a struct of codes and another of reason, column and raw text.
+            SELECT file::USMALLINT AS file, geo, day, ind, {keep},
                    CASE WHEN ok THEN num::INTEGER END AS value,
-                   CASE WHEN {_CODES_ROW[family]} THEN {_CODES_JOINED} END AS codes,
-                   CASE WHEN NOT ok THEN struct_pack(
-                       problem := CASE
-                           WHEN practice_code = '' THEN 'PRACTICE_CODE is empty'
-                           WHEN pcn_code = '' THEN 'PCN_CODE is empty'
-                           WHEN day IS NULL THEN 'Date ''' || coalesce(date, '') || ''' is not a date (expected YYYY-MM-DD)'
-                           WHEN ind IS NULL THEN 'Indicator ''' || coalesce(indicator, '') || ''' is not one of CBT001-CBT007'
-                           WHEN num IS NULL OR isnan(num) OR isinf(num) THEN 'Value ''' || coalesce(value, '') || ''' is not a number'
-                           WHEN num < 0 THEN 'Value ' || value || ' is negative; counts are never negative'
-                           WHEN num <> floor(num) THEN 'Value ' || value || ' is not a whole number of calls'
-                           WHEN num > 2147483647 THEN 'Value ' || value || ' is too large to be a count of calls'
-                           {detail_problem}
-                       END,
-                       problem_column := CASE
-                           WHEN practice_code = '' THEN 'PRACTICE_CODE'
-                           WHEN pcn_code = '' THEN 'PCN_CODE'
-                           WHEN day IS NULL THEN 'Date'
-                           WHEN ind IS NULL THEN 'Indicator'
-                           WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
-                                OR num > 2147483647 THEN 'Value'
-                           ELSE '{label}'
-                       END,
-                       raw := CASE
-                           WHEN practice_code = '' THEN practice_code
-                           WHEN pcn_code = '' THEN pcn_code
-                           WHEN day IS NULL THEN date
-                           WHEN ind IS NULL THEN indicator
-                           WHEN num IS NULL OR isnan(num) OR isinf(num) OR num < 0 OR num <> floor(num)
-                                OR num > 2147483647 THEN value
-                           ELSE {detail_raw}
-                       END) END AS bad
+                   CASE WHEN NOT ok THEN CASE
+                            WHEN practice_code = '' THEN 'a='
+                            WHEN pcn_code = '' THEN 'b='
+                            WHEN day IS NULL THEN 'c' || coalesce('=' || date, '-')
+                            WHEN ind IS NULL THEN 'd' || coalesce('=' || indicator, '-')
+                            WHEN num IS NULL OR isnan(num) OR isinf(num) THEN 'e' || coalesce('=' || value, '-')
+                            WHEN num < 0 THEN 'f=' || value
+                            WHEN num <> floor(num) THEN 'g=' || value
+                            WHEN num > 2147483647 THEN 'h=' || value
+                            ELSE 'i' || coalesce('=' || {detail_raw}, '-')
+                        END
+                        WHEN {_CODES_ROW[family]} THEN {_CODES_JOINED}
+                   END AS extra
             FROM checked
             """,
             params,
@@ -208,8 +208,8 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             f"""CREATE OR REPLACE TEMP TABLE {table}_codes AS
                 SELECT geo, struct_pack(region_code := p[1], icb_code := p[2], sub_icb_code := p[3],
                                         pcn_code := p[4], practice_code := p[5]) AS codes
-                FROM (SELECT geo, string_split(any_value(codes), chr(31)) AS p
-                      FROM {table} WHERE codes IS NOT NULL GROUP BY geo)
+                FROM (SELECT geo, string_split(any_value(extra), chr(31)) AS p
+                      FROM {table} WHERE value IS NOT NULL AND extra IS NOT NULL GROUP BY geo)
                 WHERE len(p) = 5 AND hash(p[1], p[2], p[3], p[4], p[5]) = geo""")
         unnamed = f"SELECT DISTINCT geo FROM {table} WHERE value IS NOT NULL EXCEPT SELECT geo FROM {table}_codes"
         if con.execute(f"SELECT count(*) FROM ({unnamed})").fetchall()[0][0]:
@@ -227,13 +227,14 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
         raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
     # DuckDB numbers the files it reads in the order given (file_index); `source` is the file
     # as offered (not a UTF-8 copy), for counting blank lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (file UBIGINT, member VARCHAR, source VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (file USMALLINT, member VARCHAR, source VARCHAR)")
     con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?)",
                     [(i, members[src], src) for i, src in enumerate(sources)])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {table}_problems AS
-            SELECT rowid AS rid, bad.problem, bad.problem_column, bad.raw, NULL::BIGINT AS dup_of
-            FROM {table} WHERE bad IS NOT NULL"""
+            SELECT rid, {_PROBLEMS.format(label=label)}, raw, NULL::BIGINT AS dup_of
+            FROM (SELECT rowid AS rid, extra[1] AS code, CASE WHEN extra[2] = '=' THEN substr(extra, 3) END AS raw
+                  FROM {table} WHERE value IS NULL)"""
     )
 
     # Buckets are parsed once per distinct token; rows with an unknown bucket are rejected.
