@@ -318,6 +318,14 @@ def test_every_page_renders_on_the_sample(new_page, app_url):
         expect_page(page, h1)
 
 
+def test_the_server_asks_no_web_service_for_its_address(app_url):
+    """A headless Streamlit looks up the machine's public address (checkip.amazonaws.com) and
+    prints it as 'External URL' unless browser.serverAddress is set; ours prints only localhost."""
+    log = (ARTIFACTS / "streamlit-server.log").read_text(errors="replace")
+    assert "localhost" in log, log
+    assert "External URL" not in log and "Network URL" not in log, log
+
+
 def test_upload_real_workbook_and_pick_a_pcn(new_page, app_url):
     if not REAL_DIR.is_dir():
         _missing(f"real published files not found: {REAL_DIR} does not exist")
