@@ -61,10 +61,9 @@ _IN_MONTH = "t.unit_id = o.unit_id AND t.date >= o.month AND t.date < o.month + 
 _DELETE_OVERLAP = {  # family -> statement removing superseded rows listed in overlap_df
     "workbook": "DELETE FROM workbook_month t USING overlap_df o WHERE t.unit_id = o.unit_id AND t.month = o.month",
     "by_day_time": f"DELETE FROM calls_by_band t USING overlap_df o WHERE {_IN_MONTH}",
-    "durations": "DELETE FROM bucket_counts t USING overlap_df o WHERE t.bucket_id IN "
-                 f"(SELECT bucket_id FROM buckets WHERE family = 'durations') AND {_IN_MONTH}",
-    "answered_wait": "DELETE FROM bucket_counts t USING overlap_df o WHERE t.bucket_id IN "
-                     f"(SELECT bucket_id FROM buckets WHERE family = 'answered_wait') AND {_IN_MONTH}",
+    **{family: "DELETE FROM bucket_counts t USING overlap_df o WHERE t.bucket_id IN "
+                f"(SELECT bucket_id FROM buckets WHERE family = '{family}') AND {_IN_MONTH}"
+       for family in ("durations", "answered_wait")},
 }
 
 
