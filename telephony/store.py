@@ -456,7 +456,6 @@ class Store:
                         report: LoadReport, known_utf8=frozenset()) -> None:
         con = self.con
         months: set[dt.date] = set()
-        summaries: set[str] = set()      # the monthly summaries this load changes
         groups: dict[tuple, list[tuple[str, Path]]] = {}
         shapes: dict[tuple, CsvShape] = {}
         for name, member_path, shape in members:
@@ -481,8 +480,7 @@ class Store:
             report.rows_loaded += staged.rows_read - staged.rows_rejected
             months.add(staged.month)
             family = {"by_day_time": "by_day_time"}.get(shape.kind) or csv_long.BUCKET_FAMILY[shape.kind]
-            summaries.add("band_month" if family == "by_day_time" else "bucket_month")
-            con.execute("CREATE OR REPLACE TEMP TABLE stg_geos AS SELECT DISTINCT geo FROM stg WHERE value IS NOT NULL")
+            con.execute("CREATE OR REPLACE TEMP TABLE stg_geos AS SELECT DISTINCT geo FROM stg_sums")
             self._intern_units(
                 """SELECT c.codes.practice_code AS practice_code, c.codes.pcn_code AS pcn_code,
                           c.codes.sub_icb_code AS sub_icb_code, c.codes.icb_code AS icb_code,
@@ -503,6 +501,14 @@ class Store:
                        FROM stg s JOIN units u ON u.geo_key = s.geo WHERE s.value IS NOT NULL""",
                     {"s": source_id},
                 )
+                # The monthly summary of the units this file covers, from the staged sums.
+                con.execute(
+                    """CREATE OR REPLACE TEMP TABLE band_sums AS
+                       SELECT $month::DATE AS month, u.unit_id, s.ind AS indicator, sum(s.value) AS value
+                       FROM stg_sums s JOIN units u ON u.geo_key = s.geo GROUP BY ALL""",
+                    {"month": staged.month},
+                )
+                summary = "band_month"
             else:
                 con.execute(
                     """CREATE OR REPLACE TEMP TABLE new_buckets AS
@@ -513,16 +519,24 @@ class Store:
                 con.execute(
                     """INSERT INTO bucket_counts
                        WITH ids AS (
-                           SELECT c.token, c.core, k.bucket_id
-                           FROM stg_combos c JOIN stg_buckets b ON b.token = c.token
-                           JOIN buckets k ON k.family = $family AND k.bucket = b.bucket)
+                           SELECT b.token, k.bucket_id
+                           FROM stg_buckets b JOIN buckets k ON k.family = $family AND k.bucket = b.bucket)
                        SELECT s.day, u.unit_id, i.bucket_id, s.ind, s.core, s.value, $s
-                       FROM stg s JOIN units u ON u.geo_key = s.geo
-                       JOIN ids i ON i.token = s.token AND coalesce(i.core, '') = coalesce(s.core, '')
+                       FROM stg s JOIN units u ON u.geo_key = s.geo JOIN ids i ON i.token = s.token
                        WHERE s.value IS NOT NULL""",
                     {"s": source_id, "family": family},
                 )
-                con.execute("DROP TABLE stg_combos; DROP TABLE new_buckets")
+                con.execute(
+                    """CREATE OR REPLACE TEMP TABLE bucket_sums AS
+                       SELECT $month::DATE AS month, u.unit_id, $family AS family, s.ind AS indicator, b.wait_band,
+                              sum(s.value) AS value
+                       FROM stg_sums s JOIN stg_buckets b ON b.token = s.token JOIN units u ON u.geo_key = s.geo
+                       GROUP BY ALL""",
+                    {"month": staged.month, "family": family},
+                )
+                con.execute("DROP TABLE new_buckets")
+                summary = "bucket_month"
+            self._upsert_summary(summary)
             con.execute(
                 "INSERT INTO coverage SELECT $family, month, unit_id, $s FROM stg_cov",
                 {"family": family, "s": source_id},
@@ -533,10 +547,10 @@ class Store:
                 {"s": source_id},
             )
             for name in ("stg_cov", "stg_geos", "stg_codes", "stg_problems", "stg_rejects", "stg_buckets",
-                         "stg_files", "stg"):
+                         "stg_sums", "stg_files", "stg"):
                 con.execute(f"DROP TABLE {name}")
         self._progress(0.9, "Summarising by month and reconciling")
-        self._refresh_daily_month(sorted(months), tables=tuple(sorted(summaries)))
+        self._refresh_daily_month(sorted(months), tables=())
         self._reconcile_daily(sorted(months), report)
         self._record_reconciliation(source_id, report)
         report.months = [_month_label(m) for m in sorted(months)]
@@ -549,15 +563,25 @@ class Store:
         report.practices, report.pcns = int(stats[0]), int(stats[1])
 
     def _refresh_daily_month(self, months: list[dt.date], tables=("band_month", "bucket_month")) -> None:
-        """Re-aggregate the daily tables into `daily_month` for the months just touched. Only the
-        monthly summaries in `tables` are rebuilt from their daily table (a load of one family
-        leaves the other's summary as it was); `daily_month` is then rebuilt from both."""
+        """Rebuild the monthly summaries in `tables` for the months just touched, from their daily
+        tables (all units), then `daily_month` from both summaries (small). A CSV load passes no
+        tables: it has already updated its own summary for the units it covers (`_upsert_summary`)."""
         if not months:
             return
         params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
-        for table in (*tables, "daily_month"):
+        for table in tables:
             self.con.execute(f"DELETE FROM {table} WHERE month >= $start AND month < $end", params)
-            self.con.execute(queries.sql(f"refresh_{table}"), params)
+            self.con.execute(queries.sql(f"{table}_sums"), params)
+            self._upsert_summary(table)
+        self.con.execute("DELETE FROM daily_month WHERE month >= $start AND month < $end", params)
+        self.con.execute(queries.sql("refresh_daily_month"), params)
+
+    def _upsert_summary(self, table: str) -> None:
+        """Write `table` (band_month or bucket_month) for the unit-months in its temp sums table
+        (band_sums, bucket_sums), replacing what it held for them."""
+        sums = table.replace("_month", "_sums")
+        self.con.execute(queries.sql(f"{table}_upsert"))
+        self.con.execute(f"DROP TABLE {sums}")
 
     def _reconcile_daily(self, months: list[dt.date], report: LoadReport) -> None:
         """By Day and Time and By Durations must sum to the same all-indicator total each month."""

@@ -549,6 +549,43 @@ def test_regional_csvs_of_one_month_in_separate_uploads_add_up(store, tmp_path):
     assert store.query("area_month_metrics", level="icb", code="QHM", start=JAN, end=JAN)["inbound"].tolist() == [40]
 
 
+SUMMARIES = ("band_month", "bucket_month", "daily_month")
+
+
+def test_monthly_summaries_kept_by_each_load_equal_a_rebuild_from_the_daily_tables(store, tmp_path):
+    """Each CSV load updates the monthly summaries only for the unit-months it covers, from its
+    own staged rows. After loads of every family, a later file replacing some practices, a file
+    with a repeated row and one with rows outside its month, the summaries must be exactly what
+    a rebuild from the daily tables gives."""
+    loads = [
+        write_csv(tmp_path / "dur_v1.csv", DURATIONS_HEADER, DURATIONS_BODY + [
+            durations_row(FISHERMEAD, "2026-01-07", "CBT001", "TOTAL", "9.0"),
+            durations_row(FISHERMEAD, "2026-01-07", "CBT007", "61_120", "5.0")]),
+        write_csv(tmp_path / "ans.csv", ANSWERED_HEADER, ANSWERED_BODY + [ANSWERED_BODY[0]]),  # one repeat
+        write_csv(tmp_path / "dt.csv", DAY_TIME_HEADER, [
+            day_time_row(ASPLANDS, "2026-01-05", "CBT001", "08:00 - 09:59", "10.0"),
+            day_time_row(ASPLANDS, "2026-01-05", "CBT003", "08:00 - 09:59", "7.0"),
+            day_time_row(FISHERMEAD, "2026-01-06", "CBT001", "10:00 - 11:59", "4.0"),
+            day_time_row(FISHERMEAD, "2026-02-01", "CBT001", "10:00 - 11:59", "99.0")]),  # outside January
+        # A later By Durations file for FISHERMEAD only: replaces its January, leaves ASPLANDS as it was.
+        write_csv(tmp_path / "dur_v2.csv", DURATIONS_HEADER, [
+            durations_row(FISHERMEAD, "2026-01-08", "CBT001", "TOTAL", "3.0"),
+            durations_row(FISHERMEAD, "2026-01-08", "CBT004", ">300", "2.0")]),
+    ]
+    for path in loads:
+        report = store.load(path)
+        assert report.status == "loaded", report.message
+    assert store.reports[1].rows_rejected == 1 and store.reports[2].rows_rejected == 1
+    kept = {t: sorted(rows(store, f"SELECT * FROM {t}")) for t in SUMMARIES}
+    # Both bucket families' columns sit in one bucket_month row for ASPLANDS (E81050).
+    asplands = month_figures(store, "E81050")
+    assert asplands["inbound"] == 10 and asplands["answered_wait_0"] == 7 and asplands["answered_duration_0"] == 5
+    assert month_figures(store, "K82064")["missed_wait_3"] == 2
+
+    store._refresh_daily_month([JAN])
+    assert {t: sorted(rows(store, f"SELECT * FROM {t}")) for t in SUMMARIES} == kept
+
+
 @pytest.mark.parametrize("order", ["csv_then_workbook", "workbook_then_csv"])
 def test_workbook_gives_monthly_outcomes_and_csvs_give_daily_detail(store, tmp_path, order):
     csv_path = write_csv(tmp_path / "dt_jan.csv", DAY_TIME_HEADER, [

@@ -139,8 +139,8 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
       * `<table>_codes`: the five codes of every `geo`, for the store's unit table;
       * `<table>_problems`: each rejected row (by rowid) with its reason, column and raw text;
       * `<table>_rejects`: the same with member name and row number, built by `_collect_rejects`;
-      * `<table>_buckets`: bucket families only, each distinct token parsed once;
-      * `<table>_combos`: bucket families only, each (token, core category) pair loaded, numbered.
+      * `<table>_buckets`: bucket families only, each distinct token loaded, parsed once;
+      * `<table>_sums`: the loaded rows summed per unit and indicator (and bucket; see `_summarise`).
     """
     select = _select_list(shape, family)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
@@ -237,27 +237,27 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
                   FROM {table} WHERE value IS NULL)"""
     )
 
-    # Buckets are parsed once per distinct token; rows with an unknown bucket are rejected.
+    # One pass over the loaded rows (`<table>_sums`) gives the file's month, the duplicate count,
+    # the distinct buckets and the monthly summary. It is redone only after rows are rejected.
+    _summarise(con, table, family)
     if family == "by_day_time":
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_buckets AS SELECT NULL::VARCHAR AS token WHERE false")
     else:
+        # Buckets are parsed once per distinct token; rows with an unknown bucket are rejected.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_buckets AS "
-            f"SELECT d.token, b.* FROM (SELECT DISTINCT token FROM {table}) d, "
+            f"SELECT d.token, b.* FROM (SELECT DISTINCT token FROM {table}_sums) d, "
             "LATERAL (SELECT * FROM parse_bucket(d.token)) b"
         )
-        _reject(con, table, f"""SELECT s.rowid, b.problem, '{label}', s.token, NULL
-                                FROM {table} s JOIN {table}_buckets b ON b.token IS NOT DISTINCT FROM s.token
-                                WHERE b.problem IS NOT NULL AND s.value IS NOT NULL""")
-        # Each (bucket token, core category) pair seen gets a small number: the duplicate check's
-        # bitmap position and the store's join key.
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table}_combos AS
-                        SELECT (row_number() OVER () - 1)::INTEGER AS idx, token, core
-                        FROM (SELECT DISTINCT token, core FROM {table} WHERE value IS NOT NULL)""")
+        if con.execute(f"SELECT count(*) FROM {table}_buckets WHERE problem IS NOT NULL").fetchall()[0][0]:
+            _reject(con, table, f"""SELECT s.rowid, b.problem, '{label}', s.token, NULL
+                                    FROM {table} s JOIN {table}_buckets b ON b.token IS NOT DISTINCT FROM s.token
+                                    WHERE b.problem IS NOT NULL AND s.value IS NOT NULL""")
+            _summarise(con, table, family)
 
-    rows_read, first, last = con.execute(
-        f"""SELECT count(*), date_trunc('month', min(day) FILTER (WHERE value IS NOT NULL))::DATE,
-                   date_trunc('month', max(day) FILTER (WHERE value IS NOT NULL))::DATE FROM {table}"""
+    rows_read = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    first, last = con.execute(
+        f"SELECT date_trunc('month', min(first))::DATE, date_trunc('month', max(last))::DATE FROM {table}_sums"
     ).fetchall()[0]
     if rows_read == 0:
         raise FileProblem("has a header but no data rows")
@@ -277,9 +277,26 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
                 WHERE value IS NOT NULL AND (day < $month OR day >= $month + INTERVAL 1 MONTH)""",
             {"month": month},
         )
+        _summarise(con, table, family)
     _mark_duplicates(con, table, family)
     rows_rejected = _collect_rejects(con, table, shape.skip, family)
     return Staged(table=table, rows_read=rows_read, rows_rejected=rows_rejected, month=month)
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, table: str, family: str) -> None:
+    """`<table>_sums`: the loaded rows summed per unit (`geo`), indicator and, in the bucket
+    families, bucket token and core category; with how many rows each sum has, a bitmap of the
+    positions they fill (day of month x time band, or day of month), and their first and last day.
+    A few hundred thousand rows at most, from which the file's month, the duplicate count, the
+    distinct buckets and the monthly summary are all read."""
+    key, position, positions = (("ind", "(day(day) - 1) * 9 + band", 31 * 9) if family == "by_day_time"
+                                else ("ind, token, core", "day(day) - 1", 31))
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {table}_sums AS
+            SELECT geo, {key}, count(*) AS n, bitstring_agg(({position})::INTEGER, 0, {positions - 1}) AS seen,
+                   min(day) AS first, max(day) AS last, sum(value) AS value
+            FROM {table} WHERE value IS NOT NULL GROUP BY ALL"""
+    )
 
 
 def _reject(con: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: dict | None = None) -> None:
@@ -295,32 +312,13 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, family: str) ->
     """A row repeating an earlier one (same date, unit, indicator and band or bucket) is
     rejected, never summed. Counted cheaply first; the row-by-row pass runs only if needed.
 
-    Every row is now inside one month, so repeats are counted per unit with a bitmap over day x
-    indicator x band (By Day and Time: 31 x 7 x 9 positions) or bucket and core category: exact,
-    and a third to a half of the cost of a distinct count over millions of keys."""
-    if family == "by_day_time":
-        repeats = con.execute(
-            f"""SELECT coalesce(sum(n - bit_count(seen)), 0) FROM (
-                    SELECT count(*) AS n,
-                           bitstring_agg(((day(day) - 1) * 63 + (ind - 1) * 9 + band)::INTEGER, 0, 1952) AS seen
-                    FROM {table} WHERE value IS NOT NULL GROUP BY geo)"""
-        ).fetchall()[0][0]
-        key = "geo, day, ind, band"
-    else:
-        # Likewise over day x indicator x (bucket token, core category), numbered in `<table>_combos`.
-        key = "geo, day, ind, token, core"
-        n = con.execute(f"SELECT count(*) FROM {table}_combos").fetchall()[0][0]
-        repeats = con.execute(
-            f"""SELECT coalesce(sum(n - bit_count(seen)), 0) FROM (
-                    SELECT count(*) AS n,
-                           bitstring_agg(((day(s.day) - 1) * {7 * n} + (s.ind - 1) * {n} + c.idx)::INTEGER,
-                                         0, {31 * 7 * n - 1}) AS seen
-                    FROM {table} s JOIN {table}_combos c
-                      ON c.token = s.token AND coalesce(c.core, '') = coalesce(s.core, '')
-                    WHERE s.value IS NOT NULL GROUP BY s.geo)"""
-        ).fetchall()[0][0] if n else 0
+    Every row is now inside one month, so each sum in `<table>_sums` has one bit per position
+    (day x band, or day, under its unit, indicator, bucket and core category): a sum of n rows
+    that fill fewer than n positions holds repeats. Exact, and no extra pass over the rows."""
+    repeats = con.execute(f"SELECT coalesce(sum(n - bit_count(seen)), 0) FROM {table}_sums").fetchall()[0][0]
     if not repeats:
         return
+    key = "geo, day, ind, band" if family == "by_day_time" else "geo, day, ind, token, core"
     _reject(
         con, table,
         f"""SELECT rid, 'repeats an earlier row', 'Indicator', NULL, first_rid FROM (
@@ -330,6 +328,7 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, family: str) ->
                 QUALIFY count(*) OVER w > 1)
             WHERE rid <> first_rid""",
     )
+    _summarise(con, table, family)
 
 
 def _collect_rejects(con: duckdb.DuckDBPyConnection, table: str, skip: int, family: str) -> int:
