@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import struct
 import tempfile
 import time
 import weakref
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from zlib_ng import zlib_ng
 
 from telephony import limits, queries
 from telephony.holidays import BANK_HOLIDAYS_ENGLAND
@@ -440,7 +442,7 @@ class Store:
                     )
             targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.members))]
             self._progress(0.1, f"Expanding {len(targets)} CSV file(s) from the zip")
-            # zlib releases the GIL: members expand in parallel, each through its own handle.
+            # Inflating releases the GIL: members expand in parallel, each through its own handle.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
                 utf8 = list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
                                      zip([n for n, _ in detected.members], targets)))
@@ -615,25 +617,72 @@ def _no_progress(fraction: float, text: str) -> None:
 def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> bool:
     """Expand one zip member to disk, stopping at its declared size (which was checked against
     the limits) or the per-member limit, whatever the data turns out to hold. Returns whether
-    it is valid UTF-8 (checked on the way, so the file need not be read again for that)."""
+    it is valid UTF-8 (checked on the way, so the file need not be read again for that).
+
+    Deflated members (every published zip) are inflated with zlib-ng, about 2.5 times faster
+    than the standard library's zlib; anything else goes through `zipfile`."""
     cap = min(declared, limits.MAX_MEMBER_BYTES) if declared is not None else limits.MAX_MEMBER_BYTES
     utf8 = Utf8Check()
+    copied = 0
+
+    def write(dst, block: bytes) -> None:
+        nonlocal copied
+        utf8.feed(block)
+        copied += len(block)
+        if copied > cap:
+            raise FileProblem(
+                f"holds '{name}', which expands past {limits.size_text(cap)}"
+                + (" (more than the zip says it holds: the zip is damaged or crafted)"
+                   if declared is not None and cap == declared else
+                   " (the limit per CSV; see Limits in the README)"))
+        dst.write(block)
+
     try:
-        with zipfile.ZipFile(zip_path) as zf, zf.open(name) as src, open(target, "wb") as dst:
-            copied = 0
-            while block := src.read(1 << 20):
-                utf8.feed(block)
-                copied += len(block)
-                if copied > cap:
-                    raise FileProblem(
-                        f"holds '{name}', which expands past {limits.size_text(cap)}"
-                        + (" (more than the zip says it holds: the zip is damaged or crafted)"
-                           if declared is not None and cap == declared else
-                           f" (the limit per CSV; see Limits in the README)"))
-                dst.write(block)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        with zipfile.ZipFile(zip_path) as zf, open(target, "wb") as dst:
+            info = zf.getinfo(name)
+            if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:   # not encrypted
+                _inflate(zip_path, info, lambda block: write(dst, block))
+            else:
+                with zf.open(name) as src:
+                    while block := src.read(1 << 20):
+                        write(dst, block)
+    except (zipfile.BadZipFile, zlib.error, zlib_ng.error, EOFError, NotImplementedError, RuntimeError,
+            struct.error) as exc:
         raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
     return utf8.done()
+
+
+def _inflate(zip_path: Path, info: zipfile.ZipInfo, write) -> None:
+    """Inflate one deflated member, passing blocks of at most 4 MB to `write` (so a member that
+    expands far past what it declares is stopped there, never held whole), and check its CRC-32
+    and size as `zipfile` would."""
+    with open(zip_path, "rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        inflater = zlib_ng.decompressobj(-15)
+        left, crc, size, pending = info.compress_size, 0, 0, b""
+        while not inflater.eof:
+            if not pending:
+                if left <= 0:
+                    break
+                pending = fh.read(min(left, 1 << 20))
+                if not pending:
+                    raise EOFError("the zip ends inside this member")
+                left -= len(pending)
+            block = inflater.decompress(pending, 1 << 22)
+            pending = inflater.unconsumed_tail
+            if block:
+                crc = zlib_ng.crc32(block, crc)
+                size += len(block)
+                write(block)
+        if not inflater.eof:
+            raise zipfile.BadZipFile("the member's compressed data ends early")
+    if crc != info.CRC or size != info.file_size:
+        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -316,3 +316,83 @@ def test_limits_are_stated_in_the_ui_and_readme():
     for words in (f"{cap:,} MB", "server.maxUploadSize", "8 GB", "2 GB", f"{limits.MAX_RATIO} times",
                   f"{limits.MAX_ZIP_MEMBERS:,}", "decompression"):
         assert words in section, words
+
+
+def _patch_central_and_local(data: bytes, name: str, *, size: int | None = None, crc: int | None = None) -> bytes:
+    """Rewrite what a zip says about one member (uncompressed size and/or CRC-32), in both its
+    local header and the central directory, as a damaged or crafted zip would."""
+    out, encoded = bytearray(data), name.encode()
+    for signature, name_at, crc_at, size_at in ((b"PK\x03\x04", 30, 14, 22), (b"PK\x01\x02", 46, 16, 24)):
+        at = out.find(signature)
+        while out[at + name_at: at + name_at + len(encoded)] != encoded:
+            at = out.find(signature, at + 4)
+        if crc is not None:
+            out[at + crc_at: at + crc_at + 4] = crc.to_bytes(4, "little")
+        if size is not None:
+            out[at + size_at: at + size_at + 4] = size.to_bytes(4, "little")
+    return bytes(out)
+
+
+def _member_zip(tmp_path, **patch) -> tuple[Path, bytes]:
+    from tests.corpus import zip_bytes
+
+    # About 120 KB: more than the 64 KB the format sniffer reads, so only the expansion sees the end.
+    member = csv_bytes(DAY_TIME_HEADER, [
+        day_time_row(NORTH, f"2025-12-{day:02d}", f"CBT00{indicator}", band, "1.0")
+        for day in range(1, 32) for indicator in range(1, 8)
+        for band in ("00:00 - 05:59", "06:00 - 07:59", "08:00 - 09:59", "10:00 - 11:59", "12:00 - 13:59",
+                     "14:00 - 15:59", "16:00 - 17:59", "18:00 - 18:29", "18:30 - 23:59")])
+    path = tmp_path / "cbt.zip"
+    path.write_bytes(_patch_central_and_local(zip_bytes({"cbt_Y61.csv": member}), "cbt_Y61.csv", **patch))
+    return path, member
+
+
+@pytest.mark.parametrize("patch, expected", [
+    ({"size": 80_000}, "expands past"),                # says 80,000 bytes, holds about 120,000
+    ({"crc": 0x12345678}, "damaged or cannot be unpacked"),
+])
+def test_a_zip_member_that_is_not_what_the_zip_says_fails_and_changes_nothing(tmp_path, patch, expected):
+    path, _ = _member_zip(tmp_path, **patch)
+    store = Store()
+    try:
+        before = db_state(store)
+        report = store.load(path)
+        assert report.status == "failed"
+        assert "'cbt_Y61.csv'" in report.message and expected in report.message, report.message
+        assert db_state(store) == before
+    finally:
+        store.close()
+
+
+def test_a_zip_cut_off_inside_its_member_fails_clearly(tmp_path):
+    """The central directory is intact (so the zip opens) but the member's data stops short."""
+    path, member = _member_zip(tmp_path)
+    data = path.read_bytes()
+    central = data.find(b"PK\x01\x02")
+    # Zero the second half of the compressed data, keeping every header where it was.
+    start = 30 + len("cbt_Y61.csv")
+    damaged = data[:start + (central - start) // 2] + bytes(central - start - (central - start) // 2) + data[central:]
+    path.write_bytes(damaged)
+    report = Store().load(path)
+    assert report.status == "failed"
+    assert "'cbt_Y61.csv'" in report.message and "damaged" in report.message, report.message
+
+
+def test_zip_members_expand_byte_for_byte_as_zipfile_expands_them(tmp_path):
+    """The fast inflater gives exactly the bytes the standard library gives, for a member larger
+    than one read block, and says whether it is UTF-8."""
+    import random
+    import zipfile as zf_module
+
+    from telephony.store import _extract
+    from tests.corpus import zip_bytes
+
+    rng = random.Random(3)
+    text = "".join(rng.choice("abcdefghij,0123456789\né") for _ in range(3_000_000)).encode("utf-8")
+    path = tmp_path / "big.zip"
+    path.write_bytes(zip_bytes({"big.csv": text, "latin.csv": "caf\u00e9".encode("cp1252")}))
+    with zf_module.ZipFile(path) as zf:
+        assert _extract(path, "big.csv", tmp_path / "big.out", zf.getinfo("big.csv").file_size) is True
+        assert (tmp_path / "big.out").read_bytes() == zf.read("big.csv") == text
+        assert _extract(path, "latin.csv", tmp_path / "latin.out", zf.getinfo("latin.csv").file_size) is False
+        assert (tmp_path / "latin.out").read_bytes() == zf.read("latin.csv")
