@@ -26,7 +26,7 @@ navigation = st.navigation(PAGES)
 # page and is removed once the page is drawn.
 body = st.container()
 first_run = "selection" not in st.session_state
-slot = warmup.plotly_slot(first_run and any(navigation is page for page in CHARTED))
+slot = warmup.plotly_slot(first_run and navigation.title in {page.title for page in CHARTED})
 
 from ui import sidebar  # noqa: E402  (pandas, DuckDB: after the blank chart is on its way)
 
