@@ -2,21 +2,35 @@
 
 import streamlit as st
 
-from ui import sidebar
+from ui import warmup
 
 st.set_page_config(page_title="GP phone access (CBT data)", page_icon="📞", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
-    st.Page("pages/demand.py", title="Demand", icon="📈", url_path="demand"),
-    st.Page("pages/outcomes.py", title="Outcomes", icon="📞", url_path="outcomes"),
-    st.Page("pages/waits.py", title="Waits", icon="⏱️", url_path="waits"),
+    OVERVIEW := st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    DEMAND := st.Page("pages/demand.py", title="Demand", icon="📈", url_path="demand"),
+    OUTCOMES := st.Page("pages/outcomes.py", title="Outcomes", icon="📞", url_path="outcomes"),
+    WAITS := st.Page("pages/waits.py", title="Waits", icon="⏱️", url_path="waits"),
     st.Page("pages/call_logs.py", title="Call logs", icon="🗒️", url_path="call-logs"),
-    st.Page("pages/context.py", title="Context", icon="🧭", url_path="context"),
+    CONTEXT := st.Page("pages/context.py", title="Context", icon="🧭", url_path="context"),
     st.Page("pages/data.py", title="Data", icon="🗂️", url_path="data"),
     st.Page("pages/about.py", title="About", icon="ℹ️", url_path="about"),
 ]
+# Pages that show a chart as soon as they open (on the sample).
+CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, CONTEXT]
 
 navigation = st.navigation(PAGES)
-st.session_state["selection"] = sidebar.build()
-navigation.run()
+# A session's first page with charts: a blank chart (ui/warmup.py) goes to the browser before the
+# slow work below, so the browser fetches and evaluates Plotly's renderer while the server imports
+# and queries; without it that starts only when the page's first chart arrives. It sits below the
+# page and is removed once the page is drawn.
+body = st.container()
+first_run = "selection" not in st.session_state
+slot = warmup.plotly_slot(first_run and navigation.title in {page.title for page in CHARTED})
+
+from ui import sidebar  # noqa: E402  (pandas, DuckDB: after the blank chart is on its way)
+
+with body:
+    st.session_state["selection"] = sidebar.build()
+    navigation.run()
+slot.empty()

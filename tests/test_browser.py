@@ -318,6 +318,31 @@ def test_every_page_renders_on_the_sample(new_page, app_url):
         expect_page(page, h1)
 
 
+def test_a_new_session_fetches_plotly_before_the_page_is_drawn(new_page, app_url):
+    """app.py draws a blank chart (ui/warmup.py) before anything else, so the browser starts
+    fetching Plotly's renderer (its largest script) while the server is still working, before the
+    Overview's title is drawn, not after the page's last element. Once the page is drawn, the only
+    chart left is the real one, with its data."""
+    page = new_page()
+    page.add_init_script("""performance.setResourceTimingBufferSize(5000);   // Streamlit loads 250+ scripts
+    new MutationObserver(() => {
+        if (window.__h1 === undefined && document.querySelector('h1')) window.__h1 = performance.now();
+    }).observe(document, {subtree: true, childList: true});""")
+    page.goto(app_url)
+    expect_page(page, "Overview", timeout=FIRST_RENDER_TIMEOUT)
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts.locator("svg.main-svg .gtitle")).to_contain_text("Inbound calls ranged from")
+    expect(charts.locator("svg.main-svg g.trace")).not_to_have_count(0)
+    expect(charts).to_have_count(1)
+    h1_at = page.evaluate("() => window.__h1")
+    plotly_fetched_at = page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter(e => /plotly/i.test(e.name)).map(e => e.startTime)""")
+    assert plotly_fetched_at, "the browser never fetched Plotly's script"
+    assert min(plotly_fetched_at) < h1_at, (
+        f"Plotly's script was first requested {min(plotly_fetched_at):.0f} ms after the page opened, "
+        f"the title was drawn at {h1_at:.0f} ms")
+
+
 def test_the_server_asks_no_web_service_for_its_address(app_url):
     """A headless Streamlit looks up the machine's public address (checkip.amazonaws.com) and
     prints it as 'External URL' unless browser.serverAddress is set; ours prints only localhost."""

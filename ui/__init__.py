@@ -1,9 +1,14 @@
 """Streamlit-side helpers: session data, sidebar, gated rendering. The domain lives in telephony/."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui.selection import Selection
+if TYPE_CHECKING:   # imported for real by the sidebar; ui.warmup must stay light (no pandas)
+    from ui.selection import Selection
 
 
 def current() -> Selection:

@@ -1,0 +1,62 @@
+"""The blank chart that starts the browser on Plotly early (ui/warmup.py): it holds nothing a user
+could read, it is drawn only when asked, app.py can draw it before the heavy imports, and it is
+gone once the page is drawn."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app_support import APP, ROOT
+
+
+def _slot_app(draw: bool) -> AppTest:
+    def script(draw):
+        from ui import warmup
+
+        warmup.plotly_slot(draw)
+
+    at = AppTest.from_function(script, args=(draw,), default_timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_warmup_chart_is_drawn_when_asked_and_holds_nothing_to_read():
+    charts = _slot_app(True).get("plotly_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["data"] == [{"type": "scatter", "x": [], "y": [], "visible": False}]
+    layout = spec["layout"]
+    assert not (layout.get("title") or {}).get("text")
+    assert layout["height"] <= 10
+    assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
+
+
+def test_no_warmup_chart_unless_asked():
+    assert not _slot_app(False).get("plotly_chart")
+
+
+def test_the_warmup_module_imports_neither_pandas_nor_duckdb():
+    """app.py draws the blank chart before importing the rest, so the browser fetches Plotly while
+    the server imports pandas and DuckDB; that only works if ui.warmup does not import them."""
+    code = ("import sys, streamlit; import ui.warmup; "
+            "print(sorted(m for m in ('pandas', 'duckdb', 'telephony') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_first_run_leaves_only_the_real_chart():
+    """A session's first run of app.py draws the blank chart, then empties its slot: what is left
+    on the Overview is its one chart, with a title and data."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()   # app.py itself (later runs in AppTest run the page file on its own)
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Overview"]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 1, [s["layout"].get("title") for s in specs]
+    assert "Inbound calls ranged from" in specs[0]["layout"]["title"]["text"]
+    assert specs[0]["data"] and specs[0]["data"][0].get("y")
