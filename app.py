@@ -23,7 +23,7 @@ navigation = st.navigation(PAGES)
 # A session's first page with charts: a blank chart (ui/warmup.py) goes to the browser before the
 # slow work below, so the browser fetches and evaluates Plotly's renderer while the server imports
 # and queries; without it that starts only when the page's first chart arrives. It sits below the
-# page and is removed once the page is drawn.
+# page and is removed before the page itself runs.
 body = st.container()
 first_run = "selection" not in st.session_state
 slot = warmup.plotly_slot(first_run and navigation.title in {page.title for page in CHARTED})
@@ -32,5 +32,7 @@ from ui import sidebar  # noqa: E402  (pandas, DuckDB: after the blank chart is 
 
 with body:
     st.session_state["selection"] = sidebar.build()
+    # The browser has the blank chart by now and goes on loading Plotly without it. Emptied before
+    # the page runs, as nothing is drawn after a page stops early (st.stop).
+    slot.empty()
     navigation.run()
-slot.empty()

@@ -60,3 +60,23 @@ def test_the_first_run_leaves_only_the_real_chart():
     assert len(specs) == 1, [s["layout"].get("title") for s in specs]
     assert "Inbound calls ranged from" in specs[0]["layout"]["title"]["text"]
     assert specs[0]["data"] and specs[0]["data"][0].get("y")
+
+
+def test_a_first_run_that_stops_early_leaves_no_blank_chart(monkeypatch):
+    """A page that stops before drawing (st.stop, e.g. no PCN to show) must not leave the blank
+    chart behind. Nothing is drawn after st.stop, so app.py empties the slot before the page runs."""
+    import streamlit as st
+
+    from ui import render
+
+    def nothing_to_show(sel):
+        st.info("Nothing to show")
+        return False
+
+    monkeypatch.setattr(render, "need_pcn", nothing_to_show)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Overview"]
+    assert [i.value for i in at.info] == ["Nothing to show"]
+    assert not at.get("plotly_chart")
