@@ -88,9 +88,10 @@ CREATE OR REPLACE VIEW calls_by_bucket AS
 SELECT c.date, c.unit_id, b.family, c.indicator, b.bucket, b.lo, b.hi, b.wait_band, c.core, c.value, c.source_id
 FROM bucket_counts c JOIN buckets b USING (bucket_id);
 
--- Grain: practice (unit) x month: each daily table summed, refreshed for the months a load of
--- that table touched (queries/refresh_band_month.sql, refresh_bucket_month.sql), so loading one
--- family never re-reads the other's rows.
+-- Grain: practice (unit) x month: each daily table summed. A CSV load writes the rows of the
+-- practices it covers from its own staged rows; call logs rebuild their months from the daily
+-- table (queries/band_month_sums.sql, bucket_month_sums.sql, then the *_upsert.sql files), so
+-- loading one family never re-reads the other's rows.
 CREATE TABLE IF NOT EXISTS band_month (
     month  DATE NOT NULL,
     unit_id INTEGER NOT NULL,
