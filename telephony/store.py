@@ -666,9 +666,7 @@ def _inflate(zip_path: Path, info: zipfile.ZipInfo, write) -> None:
         inflater = zlib_ng.decompressobj(-15)
         left, crc, size, pending = info.compress_size, 0, 0, b""
         while not inflater.eof:
-            if not pending:
-                if left <= 0:
-                    break
+            if not pending and left > 0:
                 pending = fh.read(min(left, 1 << 20))
                 if not pending:
                     raise EOFError("the zip ends inside this member")
@@ -679,6 +677,8 @@ def _inflate(zip_path: Path, info: zipfile.ZipInfo, write) -> None:
                 crc = zlib_ng.crc32(block, crc)
                 size += len(block)
                 write(block)
+            elif not pending and left <= 0:
+                break   # all input read and nothing more comes out (an output cut at 4 MB is asked again)
         if not inflater.eof:
             raise zipfile.BadZipFile("the member's compressed data ends early")
     if crc != info.CRC or size != info.file_size:

@@ -389,10 +389,15 @@ def test_zip_members_expand_byte_for_byte_as_zipfile_expands_them(tmp_path):
 
     rng = random.Random(3)
     text = "".join(rng.choice("abcdefghij,0123456789\né") for _ in range(3_000_000)).encode("utf-8")
+    # Very compressible and exactly three output blocks (4 MB each) long: one read of input gives
+    # more than a block, and the last block ends exactly at the member's end.
+    repeated = (b"2026-08-01,Y56,QZS,47Z,U58878,T80047,CBT001,TOTAL,21.0\n" * 230_000)[:3 << 22]
     path = tmp_path / "big.zip"
-    path.write_bytes(zip_bytes({"big.csv": text, "latin.csv": "caf\u00e9".encode("cp1252")}))
+    path.write_bytes(zip_bytes({"big.csv": text, "repeated.csv": repeated,
+                                "latin.csv": "caf\u00e9".encode("cp1252")}))
     with zf_module.ZipFile(path) as zf:
-        assert _extract(path, "big.csv", tmp_path / "big.out", zf.getinfo("big.csv").file_size) is True
-        assert (tmp_path / "big.out").read_bytes() == zf.read("big.csv") == text
+        for name, data in (("big.csv", text), ("repeated.csv", repeated)):
+            assert _extract(path, name, tmp_path / "out", zf.getinfo(name).file_size) is True
+            assert (tmp_path / "out").read_bytes() == zf.read(name) == data
         assert _extract(path, "latin.csv", tmp_path / "latin.out", zf.getinfo("latin.csv").file_size) is False
         assert (tmp_path / "latin.out").read_bytes() == zf.read("latin.csv")
