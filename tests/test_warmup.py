@@ -1,6 +1,6 @@
 """The blank chart that starts the browser on Plotly early (ui/warmup.py): it holds nothing a user
 could read, it is drawn only when asked, app.py can draw it before the heavy imports, and it is
-gone once the page is drawn."""
+gone once the page is drawn, also when the page stops early."""
 
 from __future__ import annotations
 

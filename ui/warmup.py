@@ -6,7 +6,7 @@ only when a page first shows a chart, and a page's charts come after its queries
 drawn at the start of a session's first run lets the browser do that work while the server is
 still importing and querying, instead of after it. The figure holds no data, no title, no axes
 and no hover: nothing a user could read; it sits at the foot of the page, 10 px high and
-transparent, and is removed when the page is drawn."""
+transparent, and is removed before the page itself runs (the browser goes on loading Plotly)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ FIGURE = {
 
 def plotly_slot(draw: bool):
     """An empty slot at the current position, holding the blank chart if `draw`. The caller
-    empties it once the page is drawn (on a page that stops early, the next run does)."""
+    empties it before running the page: nothing a script draws after st.stop reaches the browser."""
     slot = st.empty()
     if draw:
         slot.plotly_chart(FIGURE, config={"staticPlot": True, "displayModeBar": False})
