@@ -4,17 +4,22 @@ import streamlit as st
 
 from ui import warmup
 
-st.set_page_config(page_title="GP phone access (CBT data)", page_icon="📞", layout="wide")
+# Icons are Material Symbols, never emoji: Streamlit checks an emoji icon against its emoji
+# catalogue, whose first use compiles a very large regular expression (0.1 s of a session's first
+# run, before the warm-up chart below can leave). tests/test_warmup.py keeps it so.
+st.set_page_config(page_title="GP phone access (CBT data)", page_icon=":material/call:", layout="wide")
 
 PAGES = [
-    OVERVIEW := st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
-    DEMAND := st.Page("pages/demand.py", title="Demand", icon="📈", url_path="demand"),
-    OUTCOMES := st.Page("pages/outcomes.py", title="Outcomes", icon="📞", url_path="outcomes"),
-    WAITS := st.Page("pages/waits.py", title="Waits", icon="⏱️", url_path="waits"),
-    st.Page("pages/call_logs.py", title="Call logs", icon="🗒️", url_path="call-logs"),
-    CONTEXT := st.Page("pages/context.py", title="Context", icon="🧭", url_path="context"),
-    st.Page("pages/data.py", title="Data", icon="🗂️", url_path="data"),
-    st.Page("pages/about.py", title="About", icon="ℹ️", url_path="about"),
+    OVERVIEW := st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
+                        url_path="overview", default=True),
+    DEMAND := st.Page("pages/demand.py", title="Demand", icon=":material/trending_up:", url_path="demand"),
+    OUTCOMES := st.Page("pages/outcomes.py", title="Outcomes", icon=":material/call_split:",
+                        url_path="outcomes"),
+    WAITS := st.Page("pages/waits.py", title="Waits", icon=":material/timer:", url_path="waits"),
+    st.Page("pages/call_logs.py", title="Call logs", icon=":material/list_alt:", url_path="call-logs"),
+    CONTEXT := st.Page("pages/context.py", title="Context", icon=":material/explore:", url_path="context"),
+    st.Page("pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
+    st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]
 # Pages that show a chart as soon as they open (on the sample).
 CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, CONTEXT]

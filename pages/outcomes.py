@@ -51,7 +51,7 @@ else:
     st.warning(f"**Not in {len(off)} of {len(gap)} month(s).** The outcomes differ from inbound calls by "
                f"{fmt_count(off['balance_gap'].abs().sum())} calls in all. Some calls fall outside the call flow "
                "or are counted twice by a supplier; NHS England publishes the figures as supplied, and so do we.",
-               icon="⚖️")
+               icon=":material/balance:")
 gap["month"] = gap["month"].dt.strftime("%b %Y")
 gap = gap.rename(columns={
     "month": "Month", "inbound": "Inbound", "answered": "Answered", "ended_in_ivr": "Ended in IVR",

@@ -80,3 +80,19 @@ def test_a_first_run_that_stops_early_leaves_no_blank_chart(monkeypatch):
     assert [t.value for t in at.title] == ["Overview"]
     assert [i.value for i in at.info] == ["Nothing to show"]
     assert not at.get("plotly_chart")
+
+
+def test_every_icon_is_a_material_symbol_so_no_first_run_loads_the_emoji_catalogue():
+    """An emoji icon (page_icon=, icon=) makes Streamlit compile its emoji catalogue, 0.1 s of a
+    session's first run; app.py's warm-up chart would leave that much later."""
+    import ast
+
+    found = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg in {"icon", "page_icon"}:
+                found.append((path.name, node.lineno, node.value))
+    assert len(found) >= 10, found     # the pages' icons, the banners' and the alerts'
+    emoji = [(name, line) for name, line, value in found
+             if not (isinstance(value, ast.Constant) and str(value.value).startswith(":material/"))]
+    assert not emoji, f"icons that are not ':material/…:' strings: {emoji}"

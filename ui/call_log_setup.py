@@ -302,7 +302,7 @@ def _last_report(sel: Selection) -> None:
             continue
         st.success(f"**{report.file_name}**: {report.status}. " + (
             f"Calls read {report.rows_read:,} = loaded {report.rows_loaded:,} + rejected {report.rows_rejected:,}."
-            if report.status == "loaded" else report.message), icon="✅")
+            if report.status == "loaded" else report.message), icon=":material/check_circle:")
         for line in report.overlaps + report.notes:
             st.markdown(f"- {line}")
         if report.rows_rejected and report in sel.store.reports:

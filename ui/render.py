@@ -25,13 +25,15 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
     if sel.large:
         st.markdown(LARGE_CSS, unsafe_allow_html=True)
         st.info("**Shared screen.** This screen shows aggregated PCN views only. No practice is named, "
-                "ranked or singled out; downloads have disclosure control applied.", icon="🖥️")
+                "ranked or singled out; downloads have disclosure control applied.",
+                icon=":material/cast:")
     st.title(title)
     if about_pcn and sel.pcn:
         text(sel, f"#### {sel.pcn_label} · {sel.period_label}")
     if sel.is_sample:
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
-                   "It is not real NHS data. Upload your own files in the sidebar.", icon="🧪")
+                   "It is not real NHS data. Upload your own files in the sidebar.",
+                   icon=":material/science:")
     elif sel.uploads:
         names = ", ".join(sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
         try:
@@ -40,7 +42,7 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
             names = f"{len(sel.uploads)} file(s) (names hidden: they would identify a practice)"
         if sel.large:
             names = f"{len(sel.uploads)} file(s)"
-        st.success(f"**Showing your uploaded files:** {names}", icon="📂")
+        st.success(f"**Showing your uploaded files:** {names}", icon=":material/folder_open:")
     if intro:
         st.caption(intro)
 
@@ -56,7 +58,8 @@ def need_pcn(sel: Selection) -> bool:
         return False
     if sel.practices_reporting == 1:
         st.warning(f"**{sel.pcn_label}: figures come from a single reporting practice**, so they are that "
-                   "practice's figures. Read them with that in mind.", icon="ℹ️")
+                   "practice's figures. Read them with that in mind.",
+                   icon=":material/info:")
     return True
 
 
@@ -71,7 +74,7 @@ def _csv(frame: pd.DataFrame, sel: Selection, title: str) -> bytes:
 
 
 def _refused(exc: Refused) -> None:
-    st.warning(f"Not shown: {exc}", icon="🔒")
+    st.warning(f"Not shown: {exc}", icon=":material/lock:")
 
 
 def _release(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_key, counts, shares):
