@@ -268,10 +268,39 @@ REAL_CHART_DRAWN = """title => [...document.querySelectorAll('[data-testid="stPl
     && chart.querySelector('svg.main-svg g.trace') !== null)"""
 
 
-def cold_start(cache_dir: Path, root: Path = ROOT, script: str = "app.py") -> float:
+# Records, in the page, when the websocket to the server opens and the browser's long tasks (the
+# longest after Plotly's script arrives is its evaluation), for the timeline in bench_start.
+TIMELINE_PROBE = """
+window.__cbt = {longTasks: []};
+new PerformanceObserver(list => list.getEntries().forEach(e =>
+    window.__cbt.longTasks.push([e.startTime, e.duration]))).observe({type: "longtask", buffered: true});
+const PageSocket = window.WebSocket;
+window.WebSocket = function (...args) {
+    const socket = new PageSocket(...args);
+    socket.addEventListener("open", () => { window.__cbt.socketOpen ??= performance.now(); });
+    return socket;
+};
+window.WebSocket.prototype = PageSocket.prototype;
+Object.assign(window.WebSocket, PageSocket);
+"""
+TIMELINE_READ = """() => {
+    const plotly = performance.getEntriesByType("resource").find(e => /PlotlyChart/.test(e.name));
+    const after = plotly ? window.__cbt.longTasks.filter(([start]) => start >= plotly.responseEnd) : [];
+    const evaluation = after.reduce((a, b) => (b[1] > a[1] ? b : a), after[0]);   // the longest
+    return {origin: performance.timeOrigin, socket: window.__cbt.socketOpen ?? null,
+            fetched: plotly ? plotly.responseEnd : null,
+            evaluated: evaluation ? evaluation[0] + evaluation[1] : null};
+}"""
+TIMELINE_STEPS = ("server healthy", "websocket open", "Plotly's script fetched",
+                  "Plotly's script evaluated", "chart drawn")
+
+
+def cold_start(cache_dir: Path, root: Path = ROOT, script: str = "app.py",
+               steps: dict | None = None) -> float:
     """Seconds from `streamlit run` to the Overview's chart drawn with its data in Chromium
     (REAL_CHART_DRAWN). `root`: the checkout to start it in (another one, for an A/B comparison);
-    `script`: the page to run, relative to `root` (FLOOR_APP for the floor)."""
+    `script`: the page to run, relative to `root` (FLOOR_APP for the floor). `steps`, if given,
+    is filled with TIMELINE_STEPS, each in seconds from the start (None if not seen)."""
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -280,7 +309,8 @@ def cold_start(cache_dir: Path, root: Path = ROOT, script: str = "app.py") -> fl
         browser = p.chromium.launch(executable_path=str(CHROMIUM),
                                     args=["--no-sandbox", "--disable-background-networking"])
         page = browser.new_page()
-        start = time.perf_counter()
+        page.add_init_script(TIMELINE_PROBE)
+        start, start_wall = time.perf_counter(), time.time()
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.headless", "true"], cwd=root, env=env,
@@ -291,9 +321,20 @@ def cold_start(cache_dir: Path, root: Path = ROOT, script: str = "app.py") -> fl
                     with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1):
                         break
                 time.sleep(0.05)
+            healthy = time.perf_counter() - start
             page.goto(f"http://localhost:{port}/")
             page.wait_for_function(REAL_CHART_DRAWN, arg=OVERVIEW_CHART_TITLE, timeout=120_000, polling=20)
-            return time.perf_counter() - start
+            total = time.perf_counter() - start
+            if steps is not None:
+                seen = page.evaluate(TIMELINE_READ)
+                page_start = seen["origin"] / 1000 - start_wall     # the page's clock, from the start
+
+                def at(ms):
+                    return None if ms is None else page_start + ms / 1000
+
+                steps.update(zip(TIMELINE_STEPS, (healthy, at(seen["socket"]), at(seen["fetched"]),
+                                                  at(seen["evaluated"]), total)))
+            return total
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -308,18 +349,28 @@ def _settled(seconds: float = 5.0) -> None:
 
 def bench_start(repeats: int) -> list[str]:
     """The app's cold start, alternating with the floor's (FLOOR_APP), so that a busy machine slows
-    both alike."""
+    both alike; then the median timeline of each."""
     if not CHROMIUM.exists():
         return ["### Cold start", "", f"Not measured: no Chromium at {CHROMIUM}."]
     cache = Path(tempfile.mkdtemp(prefix="cbt-bench-cache-"))
     first = cold_start(cache)          # builds the sample cache
-    app, floor = [], []
+    runs = {"app": [], "floor": []}
     for _ in range(repeats):
-        _settled()
-        app.append(cold_start(cache))
-        _settled()
-        floor.append(cold_start(cache, script=FLOOR_APP))
+        for name, script in (("app", "app.py"), ("floor", FLOOR_APP)):
+            _settled()
+            steps: dict = {}
+            cold_start(cache, script=script, steps=steps)
+            runs[name].append(steps)
     shutil.rmtree(cache, ignore_errors=True)
+
+    def total(name):
+        return [run["chart drawn"] for run in runs[name]]
+
+    def median_at(name, step):
+        seen = [run[step] for run in runs[name] if run[step] is not None]
+        return f"{statistics.median(seen):.2f}" if seen else "not seen"
+
+    app, floor = total("app"), total("floor")
     extra = [a - f for a, f in zip(app, floor)]
     return ["### Cold start", "",
             "`streamlit run app.py` started, then the Overview opened in headless Chromium (a new "
@@ -333,7 +384,12 @@ def bench_start(repeats: int) -> list[str]:
             f"| **{min(app):.1f}** | {statistics.median(app):.1f} |",
             f"| the floor: one Plotly chart and nothing else, runs: {repeats} "
             f"| {min(floor):.1f} | {statistics.median(floor):.1f} |",
-            f"| the app's own work (app minus floor, run by run) | {min(extra):.1f} | {statistics.median(extra):.1f} |"]
+            f"| the app's own work: app minus floor, pair by pair | | {statistics.median(extra):.1f} |",
+            "", "Where the time goes: each step's median, in seconds from `streamlit run` (the page's "
+            "own clock for the browser's steps). Plotly's script is evaluated in the browser's longest "
+            "task after it is fetched; the browser can do nothing else meanwhile.", "",
+            "| step | app | floor |", "|---|---:|---:|",
+            *[f"| {step} | {median_at('app', step)} | {median_at('floor', step)} |" for step in TIMELINE_STEPS]]
 
 
 # --------------------------------------------------------------------------- call logs
