@@ -1,8 +1,8 @@
 """The cold-start floor (benchmarks/run.py, part `start`): the smallest Streamlit page that shows a
 Plotly chart. A title and one two-bar chart given as a plain dict, so it imports nothing but
 Streamlit and queries nothing. It is started from the project root, so it runs with the app's own
-`.streamlit/config.toml`. No page that shows a Plotly chart can be drawn sooner on the same
-machine: the time the app takes beyond this one is the app's own work."""
+`.streamlit/config.toml`. A page drawing its charts with st.plotly_chart cannot be drawn much
+sooner on the same machine: the time the app takes beyond this one is the app's own work."""
 
 import streamlit as st
 

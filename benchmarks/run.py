@@ -376,8 +376,8 @@ def bench_start(repeats: int) -> list[str]:
             "`streamlit run app.py` started, then the Overview opened in headless Chromium (a new "
             "browser each run); timed to its chart drawn with its data (title and bars). Alternating "
             f"with it, the floor: `{FLOOR_APP}`, a page holding only a title and one two-bar Plotly "
-            "chart, timed the same way. No page that shows a Plotly chart starts sooner on this "
-            "machine. Runs 5 s apart.", "",
+            "chart, timed the same way: what Streamlit and the browser take before any app work. "
+            "Runs 5 s apart.", "",
             "| start | best (s) | median (s) |", "|---|---:|---:|",
             f"| first ever (no sample cache: the synthetic sample is loaded and cached) | {first:.1f} | |",
             f"| **cold start, the app** (new server process, cache present), runs: {repeats} "
