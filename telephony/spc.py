@@ -100,6 +100,8 @@ def xmr(values: Iterable[Real], periods: Sequence[int] | None = None, *,
     non-numeric or infinite value, or for a rebase position outside 1..len(values)-1.
     """
     ys = _numbers(values)
+    if not ys:
+        return []
     starts = _period_starts(periods, len(ys))
     points: list[Point] = []
     for period, (start, end) in enumerate(zip(starts, starts[1:] + [len(ys)])):
