@@ -6,7 +6,7 @@ improvement/concern when the caller says which way is better; `display_limits` c
 measure's possible range for drawing; `before_after` compares the points after a change with the
 limits of those before it and says so in one sentence.
 
-Method (docs/spc spec, "SPC for the Trends page"), per period (a rebase starts a new one):
+Method (README, "How the numbers are made"), per period (a rebase starts a new one):
 
 - centre = mean; moving ranges |y_i - y_(i-1)|; amr = their mean; screening (on by default)
   leaves out every moving range >= 3.267 x amr and takes the mean of the rest;
@@ -28,8 +28,9 @@ point with an equal value between them, the package calls the last point of the 
 
 How many points (spec): 12 or more in a period give `limits`; 6 to 11 give `trial` limits,
 computed the same way. (The package itself only warns, and from a threshold of 13.) Fewer than 6
-give `none`: no limits and no special cause, only the centre (mean) for reference. No rule is
-lost by that choice: a trend or a shift needs 7 points in one period, and two-of-three needs limits.
+give `none`: no limits and no special cause, only the centre (mean) for reference. Trend and
+shift could not hold there anyway (they need 7 points in one period); outside-limits and
+two-of-three are given up with the limits, where the package would still flag them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
-LIMIT = 2.66                    # 3 / d2 for moving ranges of 2 (d2 = 1.128), as the package rounds it
+LIMIT = 2.66                    # 3 / d2 for moving ranges of 2 (d2 = 1.128), rounded as the package
 NEAR = 2 * (LIMIT / 3)          # written as the package writes it, so the float is the same
 SCREEN = 3.267                  # D4 for moving ranges of 2: a larger range is an outlier
 RUN = 7                         # points in a trend or a shift
@@ -244,8 +245,8 @@ def _period_starts(periods: Sequence[int] | None, n: int) -> list[int]:
     starts = [0]
     for p in periods or ():
         if isinstance(p, bool) or not isinstance(p, Integral) or not 0 < p < n:
-            raise ValueError(f"a rebase must be a point position from 1 to {n - 1} (counting from 0), "
-                             f"not {p!r}")
+            raise ValueError(f"a rebase must be a point position from 1 to {n - 1} "
+                             f"(counting from 0), not {p!r}")
         if p <= starts[-1]:
             raise ValueError(f"rebase positions must be in increasing order without repeats; "
                              f"{p} follows {starts[-1]}")
@@ -311,7 +312,7 @@ def _trend(ys: Sequence[float]) -> list[int]:
     steps = [(b > a) - (b < a) for a, b in zip(ys, ys[1:])]
     out = [0] * len(ys)
     for first, last, way in _runs(steps, RUN - 1):     # in time order: a later run overwrites
-        for j in range(first, last + 2):                # steps first..last join points first..last+1
+        for j in range(first, last + 2):            # steps first..last join points first..last+1
             out[j] = way
     return out
 

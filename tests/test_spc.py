@@ -7,8 +7,6 @@ ptd_part_of_two_in_three), so a figure here matches what an analyst gets from th
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from telephony.spc import (
@@ -46,7 +44,8 @@ def test_worked_check_every_point_special_cause_labelled_by_precedence():
     # Centre 54.37, limits 48.46 / 60.28, near below 50.43 or above 58.31.
     # First 12 all below the centre (a shift), but earlier rules win where they hold:
     #   48 is below 48.46: outside; 50, 49 are near the lower limit, and the windows
-    #   (50,52,49), (49,51,50), (50,52,49) have two near and all below: those near points are 2-of-3;
+    #   (50,52,49), (49,51,50), (50,52,49) have two near and all below: their near points are
+    #   2 of 3;
     #   49, 51 at positions 10-11 start a strictly rising run 49 < 51 < 58 < ... < 64 of 9 points:
     #   trend (rising, so "high" though they sit below the centre, as the package labels them).
     # Last 7: 61..64 above 60.28: outside; 58, 59, 60 inside the limits: trend.
@@ -296,6 +295,9 @@ def test_precedence_in_the_worked_check():
     ([2, 7, 6, 5, 4, 3, 2, 1, 3], [0] + [-1] * 7 + [0]),
     # a peak shared by a rising and a falling run takes the later one (the package's right side)
     ([1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1], [1] * 6 + [-1] * 7),
+    # a rising run, an equal step, a falling run: each keeps its own direction (the package would
+    # call the 7th point "decreasing"; the module docstring notes the difference)
+    ([1, 2, 3, 4, 5, 6, 7, 7, 6, 5, 4, 3, 2, 1], [1] * 7 + [-1] * 7),
 ])
 def test_trend_cases(ys, expected):
     assert _trend(ys) == expected
@@ -359,7 +361,8 @@ def test_display_limits_clip_but_keep_the_verdicts():
 def test_describe():
     points = xmr(WORKED)
     assert points[6].describe() == "outside the limits"
-    assert points[12].describe() == "part of 7 or more points in a row each higher than the one before"
+    assert points[12].describe() == (
+        "part of 7 or more points in a row each higher than the one before")
     assert points[0].describe() == "2 of 3 points near the lower limit"
     assert points[1].describe() == "part of 7 or more points in a row below the centre line"
     assert xmr(WORKED, [12])[0].describe() is None
