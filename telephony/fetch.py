@@ -47,6 +47,7 @@ MANIFEST_FIELDS = ("month", "kind", "name", "bytes", "sha256", "source_url", "fe
 USER_AGENT = "gp-phone-access (CBT dashboard; python -m telephony fetch)"
 TIMEOUT_SECONDS = 60
 CHUNK_BYTES = 256 * 1024
+MAX_PAGE_BYTES = 20 * limits.MB            # a publication page is about 110 KB
 LATEST_LOOKBACK_MONTHS = 12                 # the publication appears about seven weeks after its month
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -326,7 +327,7 @@ def get_page(url: str, what: str, hosts: frozenset[str] | None = None,
     """A page's HTML. `what` names it in messages ('the Cloud Based Telephony page for August 2026')."""
     try:
         with _open(url, hosts or allowed_hosts(url), timeout) as response:
-            raw = response.read(limits.MAX_FILE_BYTES)
+            raw = response.read(MAX_PAGE_BYTES)
             charset = response.headers.get_content_charset() or "utf-8"
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
@@ -518,7 +519,7 @@ class MonthResult:
     month: dt.date
     downloaded: list[Path] = field(default_factory=list)
     held: list[Path] = field(default_factory=list)       # already in the library: not downloaded
-    replaced: list[str] = field(default_factory=list)    # earlier issues replaced by a reissue
+    replaced: list[str] = field(default_factory=list)    # files replaced by the one the page now links to
     ignored: list[str] = field(default_factory=list)     # links not followed, and why
     problems: list[FetchProblem] = field(default_factory=list)
     loads: list = field(default_factory=list)            # what the loader returned, per file
@@ -601,7 +602,7 @@ def fetch_month(month: dt.date, library: Library, base: str = DEFAULT_FROM,
             old = library.record(month, link, size, sha)
             if old is not None and old["name"] != link.name:
                 (folder / old["name"]).unlink(missing_ok=True)
-                result.replaced.append(f"'{old['name']}' replaced by the reissue '{link.name}'")
+                result.replaced.append(f"'{old['name']}' replaced by '{link.name}', the file the page now links to")
             result.downloaded.append(path)
             current[kind] = path
     if load is not None:

@@ -523,7 +523,7 @@ def test_a_reissue_replaces_the_file_the_library_held(site, library):
 
     result = _run(site, Library(library.root))
     assert result.ok and [p.name for p in result.downloaded] == [reissue]
-    assert result.replaced == [f"'{DURATIONS}' replaced by the reissue '{reissue}'"]
+    assert result.replaced == [f"'{DURATIONS}' replaced by '{reissue}', the file the page now links to"]
     assert [path.rsplit("/", 1)[-1] for path in site.paths()[before:]] == ["august-2026", reissue, "august-2026"]
     folder = library.root / "files" / "2026-08"
     assert not (folder / DURATIONS).exists() and (folder / reissue).exists()
