@@ -17,6 +17,7 @@ import pandas as pd
 from telephony.formats import WORKBOOK_BAND_LABELS, normalise_header, normalise_time_band, time_band_lookup
 from telephony.problems import FileProblem, Reject
 from telephony.readers.sniff import open_workbook, sheet_rows
+from telephony.readers.xlsx_guard import check_workbook
 
 GEO_FIELDS = (
     "practice_code", "practice_name", "pcn_code", "pcn_name", "sub_icb_code", "sub_icb_name",
@@ -324,7 +325,11 @@ def _merge(tables: list[TableRows]) -> pd.DataFrame:
     return merged[["month", *GEO_FIELDS, *COUNT_FIELDS]]
 
 
-def read_workbook(path) -> WorkbookData:
+def read_workbook(path, guarded: bool = False) -> WorkbookData:
+    """Read Tables 1-5. The workbook's declared extent is checked first (`guarded`: the caller
+    already has, as `sniff.detect` does)."""
+    if not guarded:
+        check_workbook(path)
     book = open_workbook(path)
     names = book.sheet_names
     if not is_summary_workbook(names):
