@@ -14,6 +14,7 @@ connection touched).
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -41,6 +42,7 @@ def _child(fn, args, write_fd: int) -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)   # a Rust abort prints its backtrace to stderr: not for the user's terminal
+        faulthandler.disable()   # nor Python's crash dump (pytest turns it on, on its own copy of stderr)
         cap = _address_space() + limits.READER_MEMORY_BYTES
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
