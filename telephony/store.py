@@ -398,6 +398,10 @@ class Store:
                      "expected": float(expected), "actual": actual, "ok": actual == float(expected)}
                 )
         self._record_reconciliation(source_id, report)
+        report.notes += data.notes
+        report.notes.append("Rows with a practice code: " + "; ".join(
+            f"{sheet} {read:,} read, {loaded:,} loaded, {rejected:,} rejected"
+            for sheet, (read, loaded, rejected) in data.table_rows.items()))
         report.months = [_month_label(data.month)]
         report.rows_read = data.rows_read
         report.rows_loaded = data.rows_read - len(data.rejects)
