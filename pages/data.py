@@ -1,6 +1,8 @@
 """Data: what was loaded, what was rejected and why, the checks against the files' own totals,
 coverage by month, and the caveats that apply."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +18,7 @@ sel = current()
 render.page_header(sel, "Data", "Files loaded, rows rejected with reasons, checks against each file's own totals.",
                    about_pcn=False)
 data = session()
+render.total_mismatches(sel, dt.date(1, 1, 1), dt.date(9999, 12, 1))   # every month, first thing on the page
 reports = sel.store.reports if sel.is_sample else data.upload_reports
 
 st.markdown(f"Add files with **Add your files** in the sidebar: NHS England's Publication Summary workbook "

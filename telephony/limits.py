@@ -38,3 +38,16 @@ def zip_limits_text() -> str:
     """The decompression limits in one phrase, for messages and the UI."""
     return (f"a zip may expand to at most {size_text(MAX_ZIP_BYTES)} in all, {size_text(MAX_MEMBER_BYTES)} "
             f"per CSV, and no file inside it to more than {MAX_RATIO} times its compressed size")
+
+# What one sheet of a workbook may span, checked from its XML before the workbook reader lays it
+# out (calamine builds a full grid from the first cell to the last, about 32 bytes a cell).
+# A national Publication Summary's largest table has about 5,000 rows and 25 columns; ePCN about
+# 10,000 rows. The margins are wide; a file past them is damaged or made to exhaust memory.
+MAX_SHEET_ROWS = 200_000
+MAX_SHEET_COLUMNS = 1_000
+MAX_SHEET_CELLS = 20_000_000     # rows x columns of one sheet's grid (about 640 MB in calamine)
+MAX_SHARED_STRINGS = 5_000_000   # entries a workbook's shared-string table declares (a real one: 12,000)
+# The workbook reader runs in a child process (telephony.isolate) with this much address space
+# beyond what it starts with, and this long, so no file can take the server down with it.
+READER_MEMORY_BYTES = 4 * GB
+READER_SECONDS = 600

@@ -36,6 +36,7 @@ import pandas as pd
 from zlib_ng import zlib_ng
 
 from telephony import limits, queries
+from telephony.isolate import run_isolated
 from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
@@ -347,7 +348,8 @@ class Store:
     # ------------------------------------------------------------------ workbook
     def _load_workbook(self, path: Path, source_id: int, report: LoadReport) -> None:
         self._progress(0.1, "Reading the workbook's tables")
-        data = read_workbook(path)
+        # In a child process with a memory cap (telephony.isolate); detect() has checked the extent.
+        data = run_isolated(read_workbook, path, True)
         self._progress(0.7, "Loading and reconciling with the national totals")
         pm = data.practice_month
         con = self.con
@@ -396,6 +398,10 @@ class Store:
                      "expected": float(expected), "actual": actual, "ok": actual == float(expected)}
                 )
         self._record_reconciliation(source_id, report)
+        report.notes += data.notes
+        report.notes.append("Rows with a practice code: " + "; ".join(
+            f"{sheet} {read:,} read, {loaded:,} loaded, {rejected:,} rejected"
+            for sheet, (read, loaded, rejected) in data.table_rows.items()))
         report.months = [_month_label(data.month)]
         report.rows_read = data.rows_read
         report.rows_loaded = data.rows_read - len(data.rejects)

@@ -45,6 +45,28 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
         st.success(f"**Showing your uploaded files:** {names}", icon=":material/folder_open:")
     if intro:
         st.caption(intro)
+    if about_pcn and sel.start is not None:
+        total_mismatches(sel, sel.start, sel.end)
+
+
+def total_mismatches(sel: Selection, start, end) -> None:
+    """A warning, with sizes, for each month in [start, end] whose figures come from a file that
+    does not match its own totals: what is shown for that month may be short or over by that much."""
+    found = sel.store.query("total_mismatches", start=start, end=end)
+
+    def name(file_name: str) -> str:   # a file named after a practice is not shown by name
+        try:
+            return "a file" if sel.large else f"'{sel.gate.check_text(file_name)}'"
+        except Refused:
+            return "a file"
+
+    for month, rows in found.groupby("month", sort=True):
+        lines = [f"- {name(r.file_name)}, {r.check_name}: the file says {r.expected:,.0f}, {r.actual:,.0f} loaded "
+                 f"({abs(r.difference):,.0f} {'more' if r.difference > 0 else 'fewer'})" for r in rows.itertuples()]
+        st.warning(f"**{pd.Timestamp(month):%B %Y}: loaded figures do not match the file's own totals.** "
+                   "Figures for this month may be off by the sizes shown; see the Data page.\n\n"
+                   + "\n".join(lines[:8]) + (f"\n- and {len(lines) - 8} more" if len(lines) > 8 else ""),
+                   icon=":material/warning:")
 
 
 def need_pcn(sel: Selection) -> bool:

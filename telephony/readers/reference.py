@@ -8,6 +8,8 @@ import duckdb
 import pandas as pd
 from telephony.formats import normalise_header
 from telephony.problems import FileProblem
+from telephony.isolate import run_isolated
+from telephony.readers.xlsx_guard import check_workbook
 from telephony.readers.sniff import CsvShape, open_workbook, scratch_dir, sheet_rows, with_utf8
 from telephony.report import LoadReport
 
@@ -146,11 +148,18 @@ def _cell(row: list, j: int | None):
     return row[j] if j is not None and j < len(row) else ""
 
 
-def load_epcn(con, path, source_id: int, report: LoadReport) -> None:
-    """ODS ePCN.xlsx, sheet 'PCN Core Partner Details'."""
+def epcn_rows(path) -> tuple[str, list[list]]:
+    """The sheet 'PCN Core Partner Details' of an ePCN.xlsx: its name as written, and its cells."""
+    check_workbook(path)
     book = open_workbook(path)
     sheet = next(s for s in book.sheet_names if normalise_header(s) == "pcn core partner details")
-    rows = sheet_rows(book, sheet)
+    return sheet, sheet_rows(book, sheet)
+
+
+def load_epcn(con, path, source_id: int, report: LoadReport) -> None:
+    """ODS ePCN.xlsx, sheet 'PCN Core Partner Details'."""
+    # Read in a child process with a memory cap, behind the declared-extent check (as workbooks are).
+    sheet, rows = run_isolated(epcn_rows, path)
     header_at = next((i for i, r in enumerate(rows[:20])
                       if any(normalise_header(c) == "pcn code" for c in r)), None)
     if header_at is None:

@@ -13,8 +13,10 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from telephony import limits
+from telephony.isolate import run_isolated
 from telephony.formats import normalise_header
 from telephony.problems import FileProblem
+from telephony.readers.xlsx_guard import check_workbook
 
 # Detected kinds, with the words users see for them.
 KINDS = {
@@ -354,8 +356,15 @@ def sheet_rows(book: CalamineWorkbook, sheet: str) -> list[list]:
 _SUMMARY_SHEETS = ("table 3", "table 4", "table 5")
 
 
+def workbook_sheet_names(path) -> list[str]:
+    return open_workbook(path).sheet_names
+
+
 def _workbook_kind(path: Path) -> str:
-    sheets = open_workbook(path).sheet_names
+    # The declared extent is checked before calamine opens the file, and calamine runs in a child
+    # process with a memory cap: a crafted workbook cannot abort the server (xlsx_guard, isolate).
+    check_workbook(path)
+    sheets = run_isolated(workbook_sheet_names, path)
     normalised = {normalise_header(s) for s in sheets}
     if {"table 3", "table 5"} <= normalised:
         return "summary_workbook"

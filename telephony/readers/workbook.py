@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,6 +18,7 @@ import pandas as pd
 from telephony.formats import WORKBOOK_BAND_LABELS, normalise_header, normalise_time_band, time_band_lookup
 from telephony.problems import FileProblem, Reject
 from telephony.readers.sniff import open_workbook, sheet_rows
+from telephony.readers.xlsx_guard import check_workbook
 
 GEO_FIELDS = (
     "practice_code", "practice_name", "pcn_code", "pcn_name", "sub_icb_code", "sub_icb_name",
@@ -99,6 +101,9 @@ class WorkbookData:
     national_by_band: pd.DataFrame          # date, band (NA = day total), value  (Table 2)
     rejects: list[Reject]
     rows_read: int
+    # sheet -> (rows read, loaded, rejected): every row with a practice code is one or the other
+    table_rows: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def is_summary_workbook(sheet_names: list[str]) -> bool:
@@ -203,7 +208,23 @@ def _column_fields(rows: list[list], h: int, sheet: str) -> dict[int, str]:
     return fields
 
 
+# A practice code as published: an ODS code (E81050), 'Unassigned' for a shared phone account.
+_CODE = re.compile(r"[A-Za-z0-9]{3,12}")
+
+
+def _is_practice_row(row: list, fields: dict[int, str]) -> bool:
+    """A row whose Month cell is not a date is still a practice row if it carries a practice code
+    and at least one count: a stray line pasted over the Month cell (a copyright notice, as in some
+    published editions) does not make it a footnote. Footnotes hold sentences, not codes."""
+    code = next((row[j] for j, f in fields.items() if f == "practice_code" and j < len(row)), None)
+    if code is None or not _CODE.fullmatch(str(code).strip()):
+        return False
+    return any(f in COUNT_FIELDS and j < len(row) and _count(row[j])[0] is not None for j, f in fields.items())
+
+
 def read_practice_table(rows: list[list], sheet: str) -> tuple[TableRows, list[Reject], int]:
+    """Rows of one of Tables 3-5. A practice row whose Month cell is not a date is kept with its
+    month unknown (None, the text in `_month_text`); `read_workbook` gives it the file's month."""
     h = _find_header(rows, sheet)
     fields = _column_fields(rows, h, sheet)
     count_cols = {j: f for j, f in fields.items() if f in COUNT_FIELDS}
@@ -223,10 +244,11 @@ def read_practice_table(rows: list[list], sheet: str) -> tuple[TableRows, list[R
                     total[f] = value
             continue
         month = _as_date(first)
-        if month is None:
+        if month is None and not _is_practice_row(row, fields):
             continue  # blank separator, sub-header or footnote rows
         read += 1
-        rec: dict = {"month": month.replace(day=1), "_row": i + 1}
+        rec: dict = {"month": month.replace(day=1) if month else None, "_row": i + 1,
+                     "_month_text": None if month else " ".join(str(first).split())}
         bad = None
         for j, f in fields.items():
             if f == "month":
@@ -248,8 +270,43 @@ def read_practice_table(rows: list[list], sheet: str) -> tuple[TableRows, list[R
             rejects.append(bad)
             continue
         records.append(rec)
-    frame = pd.DataFrame.from_records(records)
+    columns = ["month", "_row", "_month_text", *(f for f in dict.fromkeys(fields.values()) if f != "month")]
+    frame = pd.DataFrame.from_records(records, columns=columns)
     return TableRows(sheet, frame, total), rejects, read
+
+
+def _resolve_months(tables: list[TableRows], rejects: list[Reject], notes: list[str]) -> None:
+    """Give rows whose Month cell was not a date the file's month (a summary workbook covers one),
+    saying so; reject them, with row and reason, when no dated row tells the month."""
+    months = {m for t in tables for m in t.rows["month"] if m is not None}
+    for t in tables:
+        unknown = t.rows["month"].isna()
+        if not unknown.any():
+            continue
+        odd = t.rows[unknown]
+        if len(months) == 1:
+            month = next(iter(months))
+            t.rows.loc[unknown, "month"] = month
+            where = "; ".join(f"row {r['_row']} (practice {r['practice_code']}): Month cell read '{_short(r['_month_text'])}'"
+                              for _, r in odd.head(5).iterrows())
+            more = f" and {len(odd) - 5} more" if len(odd) > 5 else ""
+            notes.append(f"{t.sheet}: {len(odd)} row{'s' if len(odd) > 1 else ''} with a practice code and counts "
+                         f"but no date in the Month column, taken as {month:%B %Y} (the month of every other row): "
+                         f"{where}{more}")
+        else:
+            for _, r in odd.iterrows():
+                rejects.append(Reject(
+                    t.sheet, int(r["_row"]), "Month",
+                    f"the Month cell reads '{_short(r['_month_text'])}', not a date, and "
+                    + ("no other practice row has a date, so the month cannot be told" if not months else
+                       "the other rows hold more than one month, so this row's cannot be told"),
+                    str(r["_month_text"])))
+            t.rows = t.rows.drop(index=odd.index)
+
+
+def _short(text: object, n: int = 60) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _read_table1(rows: list[list]) -> pd.DataFrame:
@@ -305,7 +362,7 @@ def _merge(tables: list[TableRows]) -> pd.DataFrame:
         if frame.empty:
             continue
         frame["_n"] = frame.groupby(["month", *KEY]).cumcount()
-        frame = frame.drop(columns=["_row"])
+        frame = frame.drop(columns=["_row", "_month_text"])
         if merged is None:
             merged = frame
             continue
@@ -324,7 +381,11 @@ def _merge(tables: list[TableRows]) -> pd.DataFrame:
     return merged[["month", *GEO_FIELDS, *COUNT_FIELDS]]
 
 
-def read_workbook(path) -> WorkbookData:
+def read_workbook(path, guarded: bool = False) -> WorkbookData:
+    """Read Tables 1-5. The workbook's declared extent is checked first (`guarded`: the caller
+    already has, as `sniff.detect` does)."""
+    if not guarded:
+        check_workbook(path)
     book = open_workbook(path)
     names = book.sheet_names
     if not is_summary_workbook(names):
@@ -339,16 +400,22 @@ def read_workbook(path) -> WorkbookData:
     by_norm = {normalise_header(n): n for n in names}
     practice_sheets = [by_norm["table 3"], *[n for k, n in by_norm.items() if k.startswith("table 4")],
                        by_norm["table 5"]]
-    tables, rejects, read = [], [], 0
+    tables, rejects, read, notes, table_read = [], [], 0, [], {}
     for sheet in practice_sheets:
-        table, table_rejects, table_read = read_practice_table(sheet_rows(book, sheet), sheet)
+        table, table_rejects, table_read[sheet] = read_practice_table(sheet_rows(book, sheet), sheet)
         tables.append(table)
         rejects += table_rejects
-        read += table_read
+        read += table_read[sheet]
+    _resolve_months(tables, rejects, notes)
+    table_rows = {t.sheet: (table_read[t.sheet], len(t.rows), sum(r.location == t.sheet for r in rejects))
+                  for t in tables}
     practice_month = _merge(tables)
     months = sorted(set(practice_month["month"])) if not practice_month.empty else []
     if not months:
-        raise FileProblem("Tables 3-5 hold no practice rows with a month")
+        undated = [r for r in rejects if r.column == "Month"]
+        raise FileProblem("Tables 3-5 hold no practice rows with a month" + (
+            f": sheet '{undated[0].location}' row {undated[0].row_number}: {undated[0].reason}"
+            + (f" (and {len(undated) - 1} more rows like it)" if len(undated) > 1 else "") if undated else ""))
     if len(months) > 1:
         raise FileProblem(
             "Tables 3-5 hold more than one month ("
@@ -364,4 +431,6 @@ def read_workbook(path) -> WorkbookData:
         national_by_band=t2 if t2 is not None else pd.DataFrame(columns=["date", "band", "value"]),
         rejects=rejects,
         rows_read=read,
+        table_rows=table_rows,
+        notes=notes,
     )
