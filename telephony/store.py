@@ -40,7 +40,7 @@ from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
 from telephony.readers import csv_long, reference
-from telephony.readers.sniff import CsvShape, Detected, Utf8Check, detect
+from telephony.readers.sniff import CsvShape, Detected, TextCheck, TextFacts, detect
 from telephony.readers.workbook import COUNT_FIELDS, read_workbook
 from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
 
@@ -426,36 +426,41 @@ class Store:
     # ------------------------------------------------------------------ CSV families
     def _load_zip(self, path: Path, detected: Detected, source_id: int, report: LoadReport) -> None:
         with tempfile.TemporaryDirectory(dir=self.temp_dir) as tmp:
-            with zipfile.ZipFile(path) as zf:
-                infos = {i.filename: i for i in zf.infolist()}
             total = 0
-            for name, _ in detected.members:   # guard on the sizes the zip declares, before expanding
-                info = infos[name]
+            for info in detected.infos:   # guard on the sizes the zip declares, before expanding
                 ratio = info.file_size / max(info.compress_size, 1)
                 total += info.file_size
                 if (info.file_size > limits.MAX_MEMBER_BYTES or total > limits.MAX_ZIP_BYTES
                         or ratio > limits.MAX_RATIO):
                     raise FileProblem(
-                        f"holds '{name}', which would expand to {limits.size_text(info.file_size)} "
+                        f"holds '{info.filename}', which would expand to {limits.size_text(info.file_size)} "
                         f"({ratio:,.0f} times its compressed size). Not expanded: {limits.zip_limits_text()} "
                         "(see Limits in the README)"
                     )
-            targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.members))]
+            names = _member_names(detected.infos)
+            for name, info in zip(names, detected.infos):
+                if name != info.filename:
+                    report.notes.append(
+                        f"the zip holds more than one file named '{info.filename}'; each was read (this one is "
+                        f"called '{name}' in this report). Rows that repeat an earlier file's are rejected as repeats")
+            targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.infos))]
             self._progress(0.1, f"Expanding {len(targets)} CSV file(s) from the zip")
             # Inflating releases the GIL: members expand in parallel, each through its own handle.
+            # Each is expanded from its own zip entry, never looked up by name (two may share one).
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                utf8 = list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
-                                     zip([n for n, _ in detected.members], targets)))
-            members = [(name, target, shape) for (name, shape), target in zip(detected.members, targets)]
+                facts = list(pool.map(lambda job: _extract(path, job[0], job[1]), zip(detected.infos, targets)))
+            members = [(name, target, shape) for name, (_, shape), target in zip(names, detected.members, targets)]
             kinds = {shape.kind for _, _, shape in members}
             report.kind = kinds.pop() if len(kinds) == 1 else "csv_zip"
             for skipped in detected.skipped:
                 report.notes.append(f"zip member {skipped} was not read")
             self._load_long_csvs(members, source_id, report,
-                                 known_utf8=frozenset(str(t) for t, ok in zip(targets, utf8) if ok))
+                                 facts={str(t): f for t, f in zip(targets, facts)})
 
     def _load_long_csvs(self, members: list[tuple[str, Path, CsvShape]], source_id: int,
-                        report: LoadReport, known_utf8=frozenset()) -> None:
+                        report: LoadReport, facts=None) -> None:
+        """Load CSVs of the three families (`members`: name to report, path, shape). `facts`: the
+        TextFacts of paths already scanned (zip members, as they were expanded)."""
         con = self.con
         months: set[dt.date] = set()
         groups: dict[tuple, list[tuple[str, Path]]] = {}
@@ -471,13 +476,14 @@ class Store:
             self._progress(0.2 + 0.65 * i / len(groups), f"Reading and checking every row of {len(files)} CSV file(s)")
             try:
                 staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg",
-                                        temp_dir=self.temp_dir, known_utf8=known_utf8)
+                                        temp_dir=self.temp_dir, facts=facts)
             except FileProblem as exc:
                 in_zip = any(n != p.name for n, p in files)
                 if not in_zip:
                     raise
                 names = ", ".join(f"'{n}'" for n, _ in files)
-                raise FileProblem(f"holds {names}, which {exc}") from exc
+                verb = "which" if len(files) == 1 else "which together"
+                raise FileProblem(f"holds {names}, {verb} {exc}") from exc
             report.rows_read += staged.rows_read
             report.rows_loaded += staged.rows_read - staged.rows_rejected
             months.add(staged.month)
@@ -614,42 +620,55 @@ def _no_progress(fraction: float, text: str) -> None:
     pass
 
 
-def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> bool:
-    """Expand one zip member to disk, stopping at its declared size (which was checked against
-    the limits) or the per-member limit, whatever the data turns out to hold. Returns whether
-    it is valid UTF-8 (checked on the way, so the file need not be read again for that).
+def _extract(zip_path: Path, info: zipfile.ZipInfo, target: Path) -> TextFacts:
+    """Expand one zip member (its entry `info`) to disk, stopping at its declared size (which was
+    checked against the limits) or the per-member limit, whatever the data turns out to hold.
+    Returns its TextFacts (UTF-8 or not, lines, quoted line breaks, rows too long), found on the
+    way, so the file need not be read again for them.
 
     Deflated members (every published zip) are inflated with zlib-ng, about 2.5 times faster
     than the standard library's zlib; anything else goes through `zipfile`."""
-    cap = min(declared, limits.MAX_MEMBER_BYTES) if declared is not None else limits.MAX_MEMBER_BYTES
-    utf8 = Utf8Check()
+    name, declared = info.filename, info.file_size
+    cap = min(declared, limits.MAX_MEMBER_BYTES)
+    check = TextCheck()
     copied = 0
 
     def write(dst, block: bytes) -> None:
         nonlocal copied
-        utf8.feed(block)
+        check.feed(block)
         copied += len(block)
         if copied > cap:
             raise FileProblem(
                 f"holds '{name}', which expands past {limits.size_text(cap)}"
                 + (" (more than the zip says it holds: the zip is damaged or crafted)"
-                   if declared is not None and cap == declared else
+                   if cap == declared else
                    " (the limit per CSV; see Limits in the README)"))
         dst.write(block)
 
     try:
         with zipfile.ZipFile(zip_path) as zf, open(target, "wb") as dst:
-            info = zf.getinfo(name)
             if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:   # not encrypted
                 _inflate(zip_path, info, lambda block: write(dst, block))
             else:
-                with zf.open(name) as src:
+                with zf.open(info) as src:
                     while block := src.read(1 << 20):
                         write(dst, block)
     except (zipfile.BadZipFile, zlib.error, zlib_ng.error, EOFError, NotImplementedError, RuntimeError,
             struct.error) as exc:
         raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
-    return utf8.done()
+    return check.done()
+
+
+def _member_names(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """Each member's name for reports: its own, or, for the second and later of several
+    entries of one name, the name with '(2nd copy)', '(3rd copy)'... after it."""
+    seen: dict[str, int] = {}
+    names = []
+    for info in infos:
+        n = seen[info.filename] = seen.get(info.filename, 0) + 1
+        ordinal = {2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+        names.append(info.filename if n == 1 else f"{info.filename} ({ordinal} copy)")
+    return names
 
 
 def _inflate(zip_path: Path, info: zipfile.ZipInfo, write) -> None:
