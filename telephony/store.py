@@ -294,6 +294,7 @@ class Store:
             self._load_zip(path, detected, source_id, report)
         elif kind == "list_size":
             reference.load_list_sizes(self.con, path, detected.shape, source_id, report)
+            self._note_list_size_matches(report)
         elif kind == "practice_map":
             reference.load_practice_map(self.con, path, detected.shape, source_id, report)
         elif kind == "epcn":
@@ -549,6 +550,7 @@ class Store:
                 "INSERT INTO coverage SELECT $family, month, unit_id, $s FROM stg_cov",
                 {"family": family, "s": source_id},
             )
+            self._account_for_rows(family, staged.month, report)
             con.execute(
                 """INSERT INTO rejects SELECT $s, member, row_number, problem_column, problem, raw
                    FROM stg_rejects""",
@@ -569,6 +571,99 @@ class Store:
             {"s": source_id, "shared": SHARED_ACCOUNT},
         ).fetchall()[0]
         report.practices, report.pcns = int(stats[0]), int(stats[1])
+        self._note_list_size_matches(report, source_id)
+
+    def _note_list_size_matches(self, report: LoadReport, source_id: int | None = None) -> None:
+        """Note how many practices with call data matched a list size (the list dated the 1st of
+        the call month, or the nearest earlier one: see stg_unit_month): those that did not are
+        left out of calls per 1,000 patients. For a file of call data (`source_id`), its own
+        practices and months, once any list size is loaded; for a list-size file, every month
+        of call data loaded."""
+        if not self.con.execute("SELECT count(*) FROM list_sizes").fetchall()[0][0]:
+            return
+        with_data, matched = self.con.execute(
+            """SELECT count(DISTINCT practice_code), count(DISTINCT practice_code) FILTER (WHERE patients > 0)
+               FROM stg_unit_month m
+               WHERE NOT is_shared AND inbound IS NOT NULL
+                 AND ($s IS NULL OR EXISTS (SELECT 1 FROM coverage c
+                                            WHERE c.source_id = $s AND c.month = m.month AND c.unit_id = m.unit_id))""",
+            {"s": source_id}).fetchall()[0]
+        if with_data:
+            report.notes.append(
+                f"{matched:,} of {with_data:,} practices with call data matched a list size"
+                + ("" if matched == with_data else
+                   f"; calls per 1,000 patients leave out the {with_data - matched:,} that did not"))
+
+    def _account_for_rows(self, family: str, month: dt.date, report: LoadReport) -> None:
+        """Say in the report what becomes of loaded rows that no figure shows on its own, from
+        the staged file (`stg*` tables): checks where rows restate others (CBT003 beside CBT007,
+        an indicator's TOTAL beside its buckets), notes naming rows that are in no figure at all."""
+        con = self.con
+        label = {"by_day_time": "By Day and Time", "durations": "By Durations",
+                 "answered_wait": "Calls Answered Metric"}[family]
+        # Each unit's count per indicator, TOTAL rows where it has any, else its buckets (as
+        # queries/bucket_month_upsert.sql counts them), with both sums kept for the check.
+        if family == "by_day_time":
+            per_ind = "SELECT geo, ind, sum(value) AS total, NULL::HUGEINT AS buckets FROM stg_sums GROUP BY ALL"
+        else:
+            per_ind = """SELECT s.geo, s.ind, sum(s.value) FILTER (WHERE b.wait_band IS NULL) AS total,
+                              sum(s.value) FILTER (WHERE b.wait_band IS NOT NULL) AS buckets
+                       FROM stg_sums s JOIN stg_buckets b USING (token) GROUP BY ALL"""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stg_ind AS SELECT *, coalesce(total, buckets) AS calls FROM ({per_ind})")
+        if family != "answered_wait":
+            # CBT007 gives answered calls where published (as NHS England's workbook does); CBT003,
+            # which should equal it, is then checked against it.
+            n, c3, c7 = con.execute(
+                """SELECT count(*), sum(a.calls), sum(b.calls) FROM stg_ind a JOIN stg_ind b USING (geo)
+                   WHERE a.ind = 3 AND b.ind = 7""").fetchall()[0]
+            if n:
+                report.reconciliation.append({
+                    "check": f"{month:%B %Y}: {label} answered calls, CBT003 equals CBT007 ({n:,} practices and "
+                             "shared accounts with both; answered calls are taken from CBT007)",
+                    "expected": float(c3), "actual": float(c7), "ok": c3 == c7})
+            for ind, n, total, buckets in con.execute(
+                    """SELECT ind, count(*), sum(total), sum(buckets) FROM stg_ind
+                       WHERE total IS NOT NULL AND buckets IS NOT NULL GROUP BY ind ORDER BY ind""").fetchall():
+                report.reconciliation.append({
+                    "check": f"{month:%B %Y}: {label} CBT00{ind} TOTAL rows equal the sum of its buckets ({n:,} "
+                             "practices and shared accounts with both; counts are taken from TOTAL)",
+                    "expected": float(total), "actual": float(buckets), "ok": total == buckets})
+        if family == "answered_wait":
+            # Calls Answered Metric gives answered waits: CBT003 by bucket. Anything else is in no figure.
+            for member, ind, token, n in con.execute(
+                    """SELECT f.member, s.ind, s.token, count(*) FROM stg s JOIN stg_files f USING (file)
+                       JOIN stg_buckets b USING (token)
+                       WHERE s.value IS NOT NULL AND (s.ind <> 3 OR b.wait_band IS NULL)
+                       GROUP BY ALL ORDER BY ALL""").fetchall():
+                report.notes.append(
+                    f"{n:,} rows of '{member}' (CBT00{ind}, Wait_Time '{token}') were loaded but are in "
+                    "no figure: a Calls Answered Metric file gives answered calls (CBT003) by wait bucket, and the "
+                    "other figures come from By Day and Time and By Durations")
+            replaced = con.execute(
+                """SELECT count(*), list(DISTINCT s.file_name ORDER BY s.file_name) FROM stg_cov c
+                   JOIN bucket_month k USING (month, unit_id)
+                   JOIN coverage d ON d.family = 'durations' AND d.month = c.month AND d.unit_id = c.unit_id
+                   JOIN sources s ON s.source_id = d.source_id
+                   WHERE k.durations_answered_wait_0 IS NOT NULL""").fetchall()[0]
+            if replaced[0]:
+                report.notes.append(
+                    f"{replaced[0]:,} practice-months had answered waits from By Durations' CBT003 wait buckets "
+                    f"({', '.join(repr(n) for n in replaced[1])}); this file's answered waits replace them, and those rows "
+                    "are now in no figure")
+        elif family == "durations":
+            unused = con.execute(
+                """SELECT f.member, count(*), count(DISTINCT s.geo) FROM stg s JOIN stg_files f USING (file)
+                   JOIN stg_buckets b USING (token)
+                   JOIN units u ON u.geo_key = s.geo
+                   JOIN coverage c ON c.family = 'answered_wait' AND c.month = $m AND c.unit_id = u.unit_id
+                   WHERE s.value IS NOT NULL AND s.ind = 3 AND b.wait_band IS NOT NULL
+                   GROUP BY ALL ORDER BY ALL""", {"m": month}).fetchall()
+            for member, n, units in unused:
+                report.notes.append(
+                    f"{n:,} rows of '{member}' (CBT003 by wait bucket, {units:,} practices and shared accounts) are in "
+                    "no figure: a Calls Answered Metric file loaded for the same months gives their answered waits, "
+                    "which are never counted twice")
+        con.execute("DROP TABLE stg_ind")
 
     def _refresh_daily_month(self, months: list[dt.date], tables=("band_month", "bucket_month")) -> None:
         """Rebuild the monthly summaries in `tables` for the months just touched, from their daily
