@@ -697,8 +697,13 @@ class Store:
                 SELECT (SELECT count(*) FROM common),
                        (SELECT sum(value) FROM calls_by_band WHERE date_trunc('month', date) = $m
                         AND unit_id IN (SELECT unit_id FROM common)),
-                       (SELECT sum(value) FROM calls_by_bucket WHERE family = 'durations'
-                        AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM common))
+                       -- Each indicator's TOTAL rows where it has any that day, else its buckets
+                       -- (CBT003 may come both ways): counted once, as the monthly figures count it.
+                       (SELECT sum(calls) FROM (
+                            SELECT coalesce(sum(value) FILTER (WHERE bucket = 'TOTAL'), sum(value)) AS calls
+                            FROM calls_by_bucket WHERE family = 'durations'
+                              AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM common)
+                            GROUP BY unit_id, date, indicator))
                 """,
                 {"m": month},
             ).fetchall()[0]

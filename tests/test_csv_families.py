@@ -259,3 +259,16 @@ def test_load_report_says_how_many_practices_matched_a_list_size(store, tmp_path
     # A list dated before the call month counts too (the nearest earlier list is used).
     later = store.load(write_csv(tmp_path / "ls2.csv", PRACPOP_HEADER, [pracpop_row("K82064", "2025-12-01", 8000)]))
     assert "2 of 2 practices with call data matched a list size" in later.notes, later.notes
+
+
+def test_by_day_and_time_reconciles_with_by_durations_carrying_cbt003_both_ways(store, tmp_path):
+    # By Day and Time: 30 + 20 (CBT001, CBT003) for ASPLANDS, 12 + 9 for FISHERMEAD = 71, which By
+    # Durations matches only if CBT003's TOTAL and bucket rows are not both added (it would be 91).
+    bdt = [day_time_row(ASPLANDS, D, "CBT001", "08:00 - 09:59", "30.0"),
+           day_time_row(ASPLANDS, D, "CBT003", "08:00 - 09:59", "20.0"),
+           day_time_row(FISHERMEAD, D, "CBT001", "08:00 - 09:59", "12.0"),
+           day_time_row(FISHERMEAD, D, "CBT003", "08:00 - 09:59", "9.0")]
+    store.load(write_csv(tmp_path / "bdt.csv", DAY_TIME_HEADER, bdt))
+    report = store.load(write_csv(tmp_path / "dur.csv", DURATIONS_HEADER, DURATIONS_CBT003_BUCKETS))
+    check = next(c for c in report.reconciliation if "By Day and Time total equals By Durations total" in c["check"])
+    assert (check["expected"], check["actual"], check["ok"]) == (71.0, 71.0, True)
