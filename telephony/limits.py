@@ -18,6 +18,9 @@ MAX_ZIP_BYTES = 8 * GB           # all CSVs inside a zip, uncompressed
 MAX_RATIO = 200                  # uncompressed / compressed, per zip member (decompression bombs)
 MAX_ZIP_MEMBERS = 1000           # entries in a zip or workbook (a published zip holds 8 CSVs)
 MAX_WORKBOOK_BYTES = 1 * GB      # all parts of an .xlsx, uncompressed (a national one is ~16 MB)
+# One CSV row (a published row is under 200 bytes). DuckDB's CSV reader stops at its
+# max_line_size, which the readers set to this; a longer row is named before DuckDB reads the file.
+MAX_ROW_BYTES = 2 * MB
 # A session's uploads are held in memory (fastest to load and query) until the next file could
 # take them past this; the store then moves to a database file in the session's folder. A
 # national month of the three CSV zips takes about 350 MB in memory, so about three months fit.

@@ -99,8 +99,11 @@ CREATE TABLE IF NOT EXISTS band_month (
     callback_made BIGINT, missed BIGINT,
     PRIMARY KEY (month, unit_id)
 );
--- The outcome columns here come from By Durations' TOTAL rows (NULL where no By Durations file
--- covers the unit-month); the bands from both bucket families (NULL where the family is missing).
+-- The outcome columns here come from By Durations (NULL where no By Durations file covers the
+-- unit-month); the bands from both bucket families (NULL where the family is missing):
+-- answered_wait_* from Calls Answered Metric, durations_answered_wait_* from By Durations' CBT003
+-- wait buckets (NULL where its file gives CBT003 as TOTAL only). queries/refresh_daily_month.sql
+-- chooses between the two.
 CREATE TABLE IF NOT EXISTS bucket_month (
     month  DATE NOT NULL,
     unit_id INTEGER NOT NULL,
@@ -110,6 +113,8 @@ CREATE TABLE IF NOT EXISTS bucket_month (
     answered_duration_0 BIGINT, answered_duration_1 BIGINT,
     answered_duration_2 BIGINT, answered_duration_3 BIGINT,
     missed_wait_0 BIGINT, missed_wait_1 BIGINT, missed_wait_2 BIGINT, missed_wait_3 BIGINT,
+    durations_answered_wait_0 BIGINT, durations_answered_wait_1 BIGINT,
+    durations_answered_wait_2 BIGINT, durations_answered_wait_3 BIGINT,
     PRIMARY KEY (month, unit_id)
 );
 

@@ -41,7 +41,7 @@ from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
 from telephony.problems import FileProblem
 from telephony.readers import csv_long, reference
-from telephony.readers.sniff import CsvShape, Detected, Utf8Check, detect
+from telephony.readers.sniff import CsvShape, Detected, TextCheck, TextFacts, detect
 from telephony.readers.workbook import COUNT_FIELDS, read_workbook
 from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
 
@@ -295,6 +295,7 @@ class Store:
             self._load_zip(path, detected, source_id, report)
         elif kind == "list_size":
             reference.load_list_sizes(self.con, path, detected.shape, source_id, report)
+            self._note_list_size_matches(report)
         elif kind == "practice_map":
             reference.load_practice_map(self.con, path, detected.shape, source_id, report)
         elif kind == "epcn":
@@ -419,6 +420,7 @@ class Store:
                 "calls) are kept and reported separately; they count in a PCN only where published with a PCN code"
             )
         con.execute("DROP TABLE wb_units; DROP TABLE wb_cov")
+        self._note_list_size_matches(report, source_id)
 
     def _record_reconciliation(self, source_id: int, report: LoadReport) -> None:
         if report.reconciliation:
@@ -432,36 +434,41 @@ class Store:
     # ------------------------------------------------------------------ CSV families
     def _load_zip(self, path: Path, detected: Detected, source_id: int, report: LoadReport) -> None:
         with tempfile.TemporaryDirectory(dir=self.temp_dir) as tmp:
-            with zipfile.ZipFile(path) as zf:
-                infos = {i.filename: i for i in zf.infolist()}
             total = 0
-            for name, _ in detected.members:   # guard on the sizes the zip declares, before expanding
-                info = infos[name]
+            for info in detected.infos:   # guard on the sizes the zip declares, before expanding
                 ratio = info.file_size / max(info.compress_size, 1)
                 total += info.file_size
                 if (info.file_size > limits.MAX_MEMBER_BYTES or total > limits.MAX_ZIP_BYTES
                         or ratio > limits.MAX_RATIO):
                     raise FileProblem(
-                        f"holds '{name}', which would expand to {limits.size_text(info.file_size)} "
+                        f"holds '{info.filename}', which would expand to {limits.size_text(info.file_size)} "
                         f"({ratio:,.0f} times its compressed size). Not expanded: {limits.zip_limits_text()} "
                         "(see Limits in the README)"
                     )
-            targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.members))]
+            names = _member_names(detected.infos)
+            for name, info in zip(names, detected.infos):
+                if name != info.filename:
+                    report.notes.append(
+                        f"the zip holds more than one file named '{info.filename}'; each was read (this one is "
+                        f"called '{name}' in this report). Rows that repeat an earlier file's are rejected as repeats")
+            targets = [Path(tmp) / f"member_{i}.csv" for i in range(len(detected.infos))]
             self._progress(0.1, f"Expanding {len(targets)} CSV file(s) from the zip")
             # Inflating releases the GIL: members expand in parallel, each through its own handle.
+            # Each is expanded from its own zip entry, never looked up by name (two may share one).
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                utf8 = list(pool.map(lambda job: _extract(path, job[0], job[1], infos[job[0]].file_size),
-                                     zip([n for n, _ in detected.members], targets)))
-            members = [(name, target, shape) for (name, shape), target in zip(detected.members, targets)]
+                facts = list(pool.map(lambda job: _extract(path, job[0], job[1]), zip(detected.infos, targets)))
+            members = [(name, target, shape) for name, (_, shape), target in zip(names, detected.members, targets)]
             kinds = {shape.kind for _, _, shape in members}
             report.kind = kinds.pop() if len(kinds) == 1 else "csv_zip"
             for skipped in detected.skipped:
                 report.notes.append(f"zip member {skipped} was not read")
             self._load_long_csvs(members, source_id, report,
-                                 known_utf8=frozenset(str(t) for t, ok in zip(targets, utf8) if ok))
+                                 facts={str(t): f for t, f in zip(targets, facts)})
 
     def _load_long_csvs(self, members: list[tuple[str, Path, CsvShape]], source_id: int,
-                        report: LoadReport, known_utf8=frozenset()) -> None:
+                        report: LoadReport, facts=None) -> None:
+        """Load CSVs of the three families (`members`: name to report, path, shape). `facts`: the
+        TextFacts of paths already scanned (zip members, as they were expanded)."""
         con = self.con
         months: set[dt.date] = set()
         groups: dict[tuple, list[tuple[str, Path]]] = {}
@@ -477,13 +484,14 @@ class Store:
             self._progress(0.2 + 0.65 * i / len(groups), f"Reading and checking every row of {len(files)} CSV file(s)")
             try:
                 staged = csv_long.stage(con, {str(p): n for n, p in files}, shape, shape.kind, "stg",
-                                        temp_dir=self.temp_dir, known_utf8=known_utf8)
+                                        temp_dir=self.temp_dir, facts=facts)
             except FileProblem as exc:
                 in_zip = any(n != p.name for n, p in files)
                 if not in_zip:
                     raise
                 names = ", ".join(f"'{n}'" for n, _ in files)
-                raise FileProblem(f"holds {names}, which {exc}") from exc
+                verb = "which" if len(files) == 1 else "which together"
+                raise FileProblem(f"holds {names}, {verb} {exc}") from exc
             report.rows_read += staged.rows_read
             report.rows_loaded += staged.rows_read - staged.rows_rejected
             months.add(staged.month)
@@ -549,6 +557,7 @@ class Store:
                 "INSERT INTO coverage SELECT $family, month, unit_id, $s FROM stg_cov",
                 {"family": family, "s": source_id},
             )
+            self._account_for_rows(family, staged.month, report)
             con.execute(
                 """INSERT INTO rejects SELECT $s, member, row_number, problem_column, problem, raw
                    FROM stg_rejects""",
@@ -569,6 +578,99 @@ class Store:
             {"s": source_id, "shared": SHARED_ACCOUNT},
         ).fetchall()[0]
         report.practices, report.pcns = int(stats[0]), int(stats[1])
+        self._note_list_size_matches(report, source_id)
+
+    def _note_list_size_matches(self, report: LoadReport, source_id: int | None = None) -> None:
+        """Note how many practices with call data matched a list size (the list dated the 1st of
+        the call month, or the nearest earlier one: see stg_unit_month): those that did not are
+        left out of calls per 1,000 patients. For a file of call data (`source_id`), its own
+        practices and months, once any list size is loaded; for a list-size file, every month
+        of call data loaded."""
+        if not self.con.execute("SELECT count(*) FROM list_sizes").fetchall()[0][0]:
+            return
+        with_data, matched = self.con.execute(
+            """SELECT count(DISTINCT practice_code), count(DISTINCT practice_code) FILTER (WHERE patients > 0)
+               FROM stg_unit_month m
+               WHERE NOT is_shared AND inbound IS NOT NULL
+                 AND ($s IS NULL OR EXISTS (SELECT 1 FROM coverage c
+                                            WHERE c.source_id = $s AND c.month = m.month AND c.unit_id = m.unit_id))""",
+            {"s": source_id}).fetchall()[0]
+        if with_data:
+            report.notes.append(
+                f"{matched:,} of {with_data:,} practices with call data matched a list size"
+                + ("" if matched == with_data else
+                   f"; calls per 1,000 patients leave out the {with_data - matched:,} that did not"))
+
+    def _account_for_rows(self, family: str, month: dt.date, report: LoadReport) -> None:
+        """Say in the report what becomes of loaded rows that no figure shows on its own, from
+        the staged file (`stg*` tables): checks where rows restate others (CBT003 beside CBT007,
+        an indicator's TOTAL beside its buckets), notes naming rows that are in no figure at all."""
+        con = self.con
+        label = {"by_day_time": "By Day and Time", "durations": "By Durations",
+                 "answered_wait": "Calls Answered Metric"}[family]
+        # Each unit's count per indicator, TOTAL rows where it has any, else its buckets (as
+        # queries/bucket_month_upsert.sql counts them), with both sums kept for the check.
+        if family == "by_day_time":
+            per_ind = "SELECT geo, ind, sum(value) AS total, NULL::HUGEINT AS buckets FROM stg_sums GROUP BY ALL"
+        else:
+            per_ind = """SELECT s.geo, s.ind, sum(s.value) FILTER (WHERE b.wait_band IS NULL) AS total,
+                              sum(s.value) FILTER (WHERE b.wait_band IS NOT NULL) AS buckets
+                       FROM stg_sums s JOIN stg_buckets b USING (token) GROUP BY ALL"""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stg_ind AS SELECT *, coalesce(total, buckets) AS calls FROM ({per_ind})")
+        if family != "answered_wait":
+            # CBT007 gives answered calls where published (as NHS England's workbook does); CBT003,
+            # which should equal it, is then checked against it.
+            n, c3, c7 = con.execute(
+                """SELECT count(*), sum(a.calls), sum(b.calls) FROM stg_ind a JOIN stg_ind b USING (geo)
+                   WHERE a.ind = 3 AND b.ind = 7""").fetchall()[0]
+            if n:
+                report.reconciliation.append({
+                    "check": f"{month:%B %Y}: {label} answered calls, CBT003 equals CBT007 ({n:,} practices and "
+                             "shared accounts with both; answered calls are taken from CBT007)",
+                    "expected": float(c3), "actual": float(c7), "ok": c3 == c7})
+            for ind, n, total, buckets in con.execute(
+                    """SELECT ind, count(*), sum(total), sum(buckets) FROM stg_ind
+                       WHERE total IS NOT NULL AND buckets IS NOT NULL GROUP BY ind ORDER BY ind""").fetchall():
+                report.reconciliation.append({
+                    "check": f"{month:%B %Y}: {label} CBT00{ind} TOTAL rows equal the sum of its buckets ({n:,} "
+                             "practices and shared accounts with both; counts are taken from TOTAL)",
+                    "expected": float(total), "actual": float(buckets), "ok": total == buckets})
+        if family == "answered_wait":
+            # Calls Answered Metric gives answered waits: CBT003 by bucket. Anything else is in no figure.
+            for member, ind, token, n in con.execute(
+                    """SELECT f.member, s.ind, s.token, count(*) FROM stg s JOIN stg_files f USING (file)
+                       JOIN stg_buckets b USING (token)
+                       WHERE s.value IS NOT NULL AND (s.ind <> 3 OR b.wait_band IS NULL)
+                       GROUP BY ALL ORDER BY ALL""").fetchall():
+                report.notes.append(
+                    f"{n:,} rows of '{member}' (CBT00{ind}, Wait_Time '{token}') were loaded but are in "
+                    "no figure: a Calls Answered Metric file gives answered calls (CBT003) by wait bucket, and the "
+                    "other figures come from By Day and Time and By Durations")
+            replaced = con.execute(
+                """SELECT count(*), list(DISTINCT s.file_name ORDER BY s.file_name) FROM stg_cov c
+                   JOIN bucket_month k USING (month, unit_id)
+                   JOIN coverage d ON d.family = 'durations' AND d.month = c.month AND d.unit_id = c.unit_id
+                   JOIN sources s ON s.source_id = d.source_id
+                   WHERE k.durations_answered_wait_0 IS NOT NULL""").fetchall()[0]
+            if replaced[0]:
+                report.notes.append(
+                    f"{replaced[0]:,} practice-months had answered waits from By Durations' CBT003 wait buckets "
+                    f"({', '.join(repr(n) for n in replaced[1])}); this file's answered waits replace them, and those rows "
+                    "are now in no figure")
+        elif family == "durations":
+            unused = con.execute(
+                """SELECT f.member, count(*), count(DISTINCT s.geo) FROM stg s JOIN stg_files f USING (file)
+                   JOIN stg_buckets b USING (token)
+                   JOIN units u ON u.geo_key = s.geo
+                   JOIN coverage c ON c.family = 'answered_wait' AND c.month = $m AND c.unit_id = u.unit_id
+                   WHERE s.value IS NOT NULL AND s.ind = 3 AND b.wait_band IS NOT NULL
+                   GROUP BY ALL ORDER BY ALL""", {"m": month}).fetchall()
+            for member, n, units in unused:
+                report.notes.append(
+                    f"{n:,} rows of '{member}' (CBT003 by wait bucket, {units:,} practices and shared accounts) are in "
+                    "no figure: a Calls Answered Metric file loaded for the same months gives their answered waits, "
+                    "which are never counted twice")
+        con.execute("DROP TABLE stg_ind")
 
     def _refresh_daily_month(self, months: list[dt.date], tables=("band_month", "bucket_month")) -> None:
         """Rebuild the monthly summaries in `tables` for the months just touched, from their daily
@@ -602,8 +704,13 @@ class Store:
                 SELECT (SELECT count(*) FROM common),
                        (SELECT sum(value) FROM calls_by_band WHERE date_trunc('month', date) = $m
                         AND unit_id IN (SELECT unit_id FROM common)),
-                       (SELECT sum(value) FROM calls_by_bucket WHERE family = 'durations'
-                        AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM common))
+                       -- Each indicator's TOTAL rows where it has any that day, else its buckets
+                       -- (CBT003 may come both ways): counted once, as the monthly figures count it.
+                       (SELECT sum(calls) FROM (
+                            SELECT coalesce(sum(value) FILTER (WHERE bucket = 'TOTAL'), sum(value)) AS calls
+                            FROM calls_by_bucket WHERE family = 'durations'
+                              AND date_trunc('month', date) = $m AND unit_id IN (SELECT unit_id FROM common)
+                            GROUP BY unit_id, date, indicator))
                 """,
                 {"m": month},
             ).fetchall()[0]
@@ -620,42 +727,55 @@ def _no_progress(fraction: float, text: str) -> None:
     pass
 
 
-def _extract(zip_path: Path, name: str, target: Path, declared: int | None = None) -> bool:
-    """Expand one zip member to disk, stopping at its declared size (which was checked against
-    the limits) or the per-member limit, whatever the data turns out to hold. Returns whether
-    it is valid UTF-8 (checked on the way, so the file need not be read again for that).
+def _extract(zip_path: Path, info: zipfile.ZipInfo, target: Path) -> TextFacts:
+    """Expand one zip member (its entry `info`) to disk, stopping at its declared size (which was
+    checked against the limits) or the per-member limit, whatever the data turns out to hold.
+    Returns its TextFacts (UTF-8 or not, lines, quoted line breaks, rows too long), found on the
+    way, so the file need not be read again for them.
 
     Deflated members (every published zip) are inflated with zlib-ng, about 2.5 times faster
     than the standard library's zlib; anything else goes through `zipfile`."""
-    cap = min(declared, limits.MAX_MEMBER_BYTES) if declared is not None else limits.MAX_MEMBER_BYTES
-    utf8 = Utf8Check()
+    name, declared = info.filename, info.file_size
+    cap = min(declared, limits.MAX_MEMBER_BYTES)
+    check = TextCheck()
     copied = 0
 
     def write(dst, block: bytes) -> None:
         nonlocal copied
-        utf8.feed(block)
+        check.feed(block)
         copied += len(block)
         if copied > cap:
             raise FileProblem(
                 f"holds '{name}', which expands past {limits.size_text(cap)}"
                 + (" (more than the zip says it holds: the zip is damaged or crafted)"
-                   if declared is not None and cap == declared else
+                   if cap == declared else
                    " (the limit per CSV; see Limits in the README)"))
         dst.write(block)
 
     try:
         with zipfile.ZipFile(zip_path) as zf, open(target, "wb") as dst:
-            info = zf.getinfo(name)
             if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:   # not encrypted
                 _inflate(zip_path, info, lambda block: write(dst, block))
             else:
-                with zf.open(name) as src:
+                with zf.open(info) as src:
                     while block := src.read(1 << 20):
                         write(dst, block)
     except (zipfile.BadZipFile, zlib.error, zlib_ng.error, EOFError, NotImplementedError, RuntimeError,
             struct.error) as exc:
         raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
-    return utf8.done()
+    return check.done()
+
+
+def _member_names(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """Each member's name for reports: its own, or, for the second and later of several
+    entries of one name, the name with '(2nd copy)', '(3rd copy)'... after it."""
+    seen: dict[str, int] = {}
+    names = []
+    for info in infos:
+        n = seen[info.filename] = seen.get(info.filename, 0) + 1
+        ordinal = {2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+        names.append(info.filename if n == 1 else f"{info.filename} ({ordinal} copy)")
+    return names
 
 
 def _inflate(zip_path: Path, info: zipfile.ZipInfo, write) -> None:

@@ -8,14 +8,16 @@ units on a hash of the five geography codes) and bad rows into `rejects`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from telephony import limits
 from telephony.formats import time_band_lookup
 from telephony.problems import FileProblem
-from telephony.readers.sniff import CsvShape, blank_line_numbers, with_utf8
+from telephony.readers.sniff import CsvShape, TextFacts, blank_row_numbers, scan_text, too_long_problem, with_utf8
 
 # Canonical columns each family needs, besides the five geography codes.
 FAMILY_COLUMNS = {
@@ -127,10 +129,11 @@ _PROBLEMS = """CASE code
 
 
 def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvShape, family: str,
-          table: str, temp_dir=None, known_utf8=frozenset()) -> Staged:
+          table: str, temp_dir=None, facts: dict[str, TextFacts] | None = None) -> Staged:
     """Read CSVs of one layout (`members`: file path -> name to report it by, e.g. the zip member)
     in ONE scan into temp table `table` (a name made by the store, never from user input).
-    `known_utf8`: paths already known to be valid UTF-8 (see sniff.with_utf8).
+    `facts`: each path's TextFacts where already known (zip members, found as they were
+    expanded); other paths are scanned here. A file with a row too long to read is refused.
 
     `table` gets, per row: the file it came from, a hash of its five geography codes (`geo`, the
     key the store joins units on), date, indicator, band or bucket token, `value`, which is NULL
@@ -143,11 +146,19 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
       * `<table>_sums`: the loaded rows summed per unit and indicator (and bucket; see `_summarise`).
     """
     select = _select_list(shape, family)
+    facts = {p: (facts or {}).get(p) or scan_text(Path(p)) for p in members}
+    for path, fact in facts.items():
+        if fact.long_line is not None:
+            raise too_long_problem(fact, members[path] if len(members) > 1 else None)
+    # DuckDB's parallel reader cannot read a quoted field holding a line break with null padding
+    # on (it refuses the file); such files, rare, are read by one thread.
+    multiline = any(f.multiline for f in facts.values())
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
     read = (
         "read_csv($paths, header = false, skip = $skip, delim = $delim, quote = '\"', escape = '\"', "
         f"encoding = 'utf-8', columns = {columns}, null_padding = true, strict_mode = false, "
-        "auto_detect = false, nullstr = '')"
+        f"auto_detect = false, nullstr = '', max_line_size = {limits.MAX_ROW_BYTES:d}, "
+        f"parallel = {str(not multiline).lower()})"
     )
     if family == "by_day_time":
         detail = f"{_band_case()} AS band"
@@ -222,14 +233,17 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
             )
 
     try:
-        with_utf8(read_rows, sources, shape.encoding, temp_dir, known_utf8)
+        with_utf8(read_rows, sources, shape.encoding, temp_dir,
+                  frozenset(p for p, f in facts.items() if f.utf8))
     except duckdb.Error as exc:
-        raise FileProblem(f"could not be read as CSV: {str(exc).splitlines()[0]}") from exc
+        raise read_problem(exc, len(members) > 1) from exc
     # DuckDB numbers the files it reads in the order given (file_index); `source` is the file
     # as offered (not a UTF-8 copy), for counting blank lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (file USMALLINT, member VARCHAR, source VARCHAR)")
-    con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?)",
-                    [(i, members[src], src) for i, src in enumerate(sources)])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_files (file USMALLINT, member VARCHAR, source VARCHAR, "
+                "multiline BOOLEAN)")
+    con.executemany(f"INSERT INTO {table}_files VALUES (?, ?, ?, ?)",
+                    [(i, members[src], src, facts[src].multiline) for i, src in enumerate(sources)])
+    _check_every_line_read(con, table, facts, sources, members, shape.skip)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {table}_problems AS
             SELECT rid, {_PROBLEMS.format(label=label)}, raw, NULL::BIGINT AS dup_of
@@ -281,6 +295,38 @@ def stage(con: duckdb.DuckDBPyConnection, members: dict[str, str], shape: CsvSha
     _mark_duplicates(con, table, family)
     rows_rejected = _collect_rejects(con, table, shape.skip, family)
     return Staged(table=table, rows_read=rows_read, rows_rejected=rows_rejected, month=month)
+
+
+def read_problem(exc: duckdb.Error, several: bool) -> FileProblem:
+    """A DuckDB read error as a message: a row too long to read (possible where a quoted field
+    spans lines, which the byte scan cannot measure) is named as such, by its line."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    size = re.search(r"Maximum line size of \d+ bytes exceeded\. Actual Size:\s*(\d+)", text)
+    if line and size:
+        where = f"the row starting on line {int(line.group(1)):,}" + (" of one of the files" if several else "")
+        return FileProblem(
+            f"has a row too long to read: {where} is {limits.size_text(int(size.group(1)))}, and at most "
+            f"{limits.size_text(limits.MAX_ROW_BYTES)} is read (a published row is under 200 bytes). The file "
+            "may be damaged, or a field may open a quote that never closes")
+    return FileProblem(f"could not be read as CSV: {text.splitlines()[0]}")
+
+
+def _check_every_line_read(con, table: str, facts: dict[str, TextFacts], sources: list[str],
+                           members: dict[str, str], skip: int) -> None:
+    """Refuse a file whose lines DuckDB did not all read: each line is the header, a row or a
+    blank line (a file with quoted line breaks has more lines than rows, and is not checked).
+    A guard, never expected to trip: rows must not go missing silently."""
+    counts = dict(con.execute(f"SELECT file, count(*) FROM {table} GROUP BY file").fetchall())
+    for i, src in enumerate(sources):
+        fact, got = facts[src], counts.get(i, 0)
+        if fact.multiline or got + skip >= fact.lines:
+            continue
+        blanks = len(blank_row_numbers(Path(src), got + skip, False))
+        if got + skip + blanks < fact.lines:
+            raise FileProblem(
+                f"could not be read whole: '{members[src]}' has {fact.lines - skip - blanks:,} rows under its "
+                f"header, but only {got:,} could be read. Nothing was loaded rather than load part of it")
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, table: str, family: str) -> None:
@@ -380,11 +426,11 @@ def _correct_row_numbers(con: duckdb.DuckDBPyConnection, table: str, numbered: t
     Only files with a rejected row are checked (row numbers matter only for rejects); the
     `numbered` tables (source, row_number) are corrected."""
     members = con.execute(
-        f"""SELECT f.source, count(*) + 1 FROM {table} s JOIN {table}_files f USING (file)
+        f"""SELECT f.source, count(*) + 1, any_value(f.multiline) FROM {table} s JOIN {table}_files f USING (file)
             WHERE f.source IN (SELECT source FROM {table}_rejects) GROUP BY f.source"""
     ).fetchall()
-    for source, last_row in members:
-        blanks = blank_line_numbers(Path(source), last_row)
+    for source, last_row, multiline in members:
+        blanks = blank_row_numbers(Path(source), last_row, multiline)
         if not blanks:
             continue
         # A blank line at physical line b moves every row after it down one; as a threshold on

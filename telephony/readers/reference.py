@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pandas as pd
+from telephony import limits
 from telephony.formats import normalise_header
 from telephony.problems import FileProblem
 from telephony.isolate import run_isolated
 from telephony.readers.xlsx_guard import check_workbook
-from telephony.readers.sniff import CsvShape, open_workbook, scratch_dir, sheet_rows, with_utf8
+from telephony.readers.sniff import (CsvShape, open_workbook, scan_text, scratch_dir, sheet_rows, too_long_problem,
+                                     with_utf8)
 from telephony.report import LoadReport
 
 
 def _read_text_csv(con: duckdb.DuckDBPyConnection, path, shape: CsvShape) -> pd.DataFrame:
-    """A small reference CSV as text columns named by the sniffer's canonical names."""
+    """A small reference CSV as text columns named by the sniffer's canonical names. Quoted
+    fields may hold line breaks (a practice name over two lines, say), as valid CSV allows."""
+    facts = scan_text(Path(path))
+    if facts.long_line is not None:
+        raise too_long_problem(facts)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(shape.header))) + "}"
+    # DuckDB's parallel reader refuses quoted line breaks with null padding on: such a file is
+    # read by one thread.
     frame = with_utf8(
         lambda paths: con.execute(
             "SELECT * FROM read_csv($paths, header = false, skip = 1, delim = $delim, quote = '\"', "
-            f"encoding = 'utf-8', columns = {columns}, null_padding = true, auto_detect = false)",
+            f"escape = '\"', encoding = 'utf-8', columns = {columns}, null_padding = true, auto_detect = false, "
+            f"max_line_size = {limits.MAX_ROW_BYTES:d}, parallel = {str(not facts.multiline).lower()})",
             {"paths": paths, "delim": shape.delimiter},
         ).df(),
-        [str(path)], shape.encoding, scratch_dir(con),
+        [str(path)], shape.encoding, scratch_dir(con), frozenset([str(path)] if facts.utf8 else []),
     )
     names = {f"c{pos}": name for name, pos in shape.columns.items()}
     frame = frame.rename(columns=names)[list(names.values())]

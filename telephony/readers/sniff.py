@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import tempfile
 import zipfile
@@ -190,6 +191,109 @@ class Utf8Check:
         return self.valid
 
 
+@dataclass(frozen=True)
+class TextFacts:
+    """What one pass over a CSV's bytes found (see TextCheck)."""
+
+    utf8: bool
+    lines: int                     # physical lines: newlines, plus a last line without one
+    multiline: bool                # a line holds an odd number of '"': a quoted field spans lines
+    long_line: int | None = None   # the first line (1-based) longer than limits.MAX_ROW_BYTES
+    long_bytes: int = 0            # how long that line is, as far as was read
+
+
+_KEEP_QUOTES_AND_NEWLINES = bytes(b for b in range(256) if b not in b'"\n')
+_CHUNK = 1 << 20   # below MAX_ROW_BYTES, so a line inside one chunk is never too long
+
+
+class TextCheck:
+    """One pass, block by block and at C speed, giving a CSV's TextFacts: whether it is UTF-8,
+    how many lines it has, whether a quoted field holds a line break (DuckDB's parallel reader
+    cannot read those with null padding on), and the first line too long to read."""
+
+    def __init__(self) -> None:
+        self._utf8 = Utf8Check()
+        self.lines = 0           # newlines so far
+        self._run = 0            # bytes since the last newline
+        self._last = b"\n"
+        self._odd_tail = False   # quotes since the last newline: odd?
+        self.multiline = False
+        self.long_line: int | None = None
+        self.long_bytes = 0
+
+    def feed(self, block: bytes) -> None:
+        if not block:
+            return
+        self._utf8.feed(block)
+        for start in range(0, len(block), _CHUNK):
+            self._feed_chunk(block[start:start + _CHUNK])
+        self._last = block[-1:]
+
+    def _feed_chunk(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first < 0:
+            self._run += len(chunk)
+            self._long(self.lines + 1, self._run)
+        else:
+            self._long(self.lines + 1, self._run + first)
+            self.lines += chunk.count(b"\n")
+            self._run = len(chunk) - chunk.rfind(b"\n") - 1
+            self._long(self.lines + 1, self._run)
+        if not self.multiline and b'"' in chunk:
+            # Keep only quotes and newlines, then drop pairs of quotes: a quote is left over only
+            # on a line with an odd number of them (a doubled "" escape counts two, as it should).
+            marks = chunk.translate(None, _KEEP_QUOTES_AND_NEWLINES)
+            if self._odd_tail:
+                marks = b'"' + marks
+            lines = marks.replace(b'""', b"").split(b"\n")
+            self.multiline = any(lines[:-1])
+            self._odd_tail = bool(lines[-1])
+        elif not self.multiline and b"\n" in chunk and self._odd_tail:
+            self.multiline = True
+
+    def _long(self, line: int, size: int) -> None:
+        if size > limits.MAX_ROW_BYTES and self.long_line in (None, line):
+            self.long_line, self.long_bytes = line, max(self.long_bytes, size)
+
+    def done(self) -> TextFacts:
+        return TextFacts(self._utf8.done(), self.lines + (self._last != b"\n"), self.multiline,
+                         self.long_line, self.long_bytes)
+
+
+def scan_text(path: Path) -> TextFacts:
+    """TextFacts of a whole file, streaming."""
+    check = TextCheck()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            check.feed(block)
+    return check.done()
+
+
+def too_long_problem(facts: TextFacts, member: str | None = None) -> FileProblem:
+    """The message for a CSV whose `facts` found a row too long to read (`member` named where
+    the file is one of several read together)."""
+    where = f"row {facts.long_line:,}" + (f" of '{member}'" if member else "")
+    return FileProblem(
+        f"has a row too long to read: {where} is {limits.size_text(facts.long_bytes)} long, and at most "
+        f"{limits.size_text(limits.MAX_ROW_BYTES)} is read (a published row is under 200 bytes). The file may be "
+        "damaged, or a field may open a quote that never closes")
+
+
+def blank_row_numbers(path: Path, expected_rows: int, multiline: bool) -> list[int]:
+    """Numbers (1-based, header = 1) of the blank lines DuckDB skipped, counted as a spreadsheet
+    counts rows: by physical line, or, in a file whose quoted fields hold line breaks, by record
+    (a blank line inside a quoted field is part of its field, not a blank row)."""
+    if not multiline:
+        return blank_line_numbers(path, expected_rows)
+    blanks = []
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        with contextlib.suppress(csv.Error):    # a field past csv's size limit: numbers as DuckDB gave them
+            for number, record in enumerate(csv.reader(fh), start=1):
+                if not record:
+                    blanks.append(number)
+    return blanks
+
+
 def is_utf8(path: Path) -> bool:
     """Whether a whole file is valid UTF-8, streaming."""
     check = Utf8Check()
@@ -258,6 +362,9 @@ class Detected:
     shape: CsvShape | None = None             # for single CSVs
     members: list[tuple[str, CsvShape]] = field(default_factory=list)   # for zips of CSVs
     skipped: list[str] = field(default_factory=list)                    # zip members not read
+    # The zip entry of each member, in order: a zip can hold two entries of the same name, which
+    # a name alone cannot tell apart.
+    infos: list[zipfile.ZipInfo] = field(default_factory=list)
 
 
 def detect(path: Path) -> Detected:
@@ -386,7 +493,7 @@ def _workbook_kind(path: Path) -> str:
 
 
 def _zip_members(zf: zipfile.ZipFile) -> Detected:
-    members, skipped, candidates = [], [], []
+    members, skipped, candidates, read = [], [], [], []
     for info in zf.infolist():
         if info.is_dir():
             continue
@@ -413,6 +520,7 @@ def _zip_members(zf: zipfile.ZipFile) -> Detected:
             raise FileProblem(f"holds '{name}', which is damaged or cannot be unpacked ({_first_line(exc)})") from exc
         try:
             members.append((name, csv_shape(head)))
+            read.append(info)
         except FileProblem as exc:
             skipped.append(f"{name} ({exc})")
     if not members:
@@ -421,4 +529,4 @@ def _zip_members(zf: zipfile.ZipFile) -> Detected:
             + (f" (it holds: {'; '.join(skipped[:10])})" if skipped else " (it holds no files)")
             + ". Expected the practice-level CSVs as NHS England publishes them"
         )
-    return Detected("csv_zip", members=members, skipped=skipped)
+    return Detected("csv_zip", members=members, skipped=skipped, infos=read)
