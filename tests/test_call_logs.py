@@ -186,7 +186,7 @@ def test_profile_errors_say_what_is_wrong(change, message):
     ('{"format": "something else"}', "is not a call-log mapping profile"),
     ('{"format": "cbt-call-log-profile", "version": 9}', "newer version"),
     ('{"format": "cbt-call-log-profile", "version": 1, "colums": {}}', "unknown setting 'colums'"),
-    ('{"format": "cbt-call-log-profile", "version": 1, "columns": {"outcome": 3}}', "must be an object of text"),
+    ('{"format": "cbt-call-log-profile", "version": 1, "columns": {"outcome": 3}}', "\"columns\" maps 'outcome' to a number; it must be text"),
 ])
 def test_profile_files_that_are_not_profiles(text, message):
     with pytest.raises(ProfileError, match=re.escape(message)):

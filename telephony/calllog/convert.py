@@ -14,6 +14,7 @@ outcome and site mappings as small tables, the practice code as a $param).
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from telephony.calllog.fields import FLAG_FALSE, FLAG_TRUE, INBOUND, LABELS
 from telephony.calllog.outcomes import INDICATOR
@@ -85,13 +86,20 @@ def positions(layout: Layout, profile: Profile) -> dict[str, int]:
 
 
 def register_mappings(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
-    """The profile's outcome and site mappings as small temp tables (data, not SQL)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_outcomes (word_key VARCHAR PRIMARY KEY, outcome VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_sites (site_key VARCHAR PRIMARY KEY, practice_code VARCHAR)")
-    if profile.outcomes:
-        con.executemany("INSERT OR REPLACE INTO cl_outcomes SELECT cl_key(?), ?", list(profile.outcomes.items()))
-    if profile.sites:
-        con.executemany("INSERT OR REPLACE INTO cl_sites SELECT cl_key(?), ?", list(profile.sites.items()))
+    """The profile's outcome and site mappings as small temp tables (data, not SQL), one row per
+    normalised word. Inserted in bulk from Arrow: a profile may map 100,000 sites or words, and
+    row-at-a-time inserts would take minutes. Words that normalise alike map alike (checked by
+    Profile.validate), so any one of them stands for the rest."""
+    for table, key, value, mapping in (("cl_outcomes", "word_key", "outcome", profile.outcomes),
+                                       ("cl_sites", "site_key", "practice_code", profile.sites)):
+        frame = pa.table({"k": pa.array(list(mapping), type=pa.string()),
+                          "v": pa.array(list(mapping.values()), type=pa.string())})
+        con.register("cl_mapping_arrow", frame)
+        try:
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                            SELECT cl_key(k) AS {key}, any_value(v) AS {value} FROM cl_mapping_arrow GROUP BY 1""")
+        finally:
+            con.unregister("cl_mapping_arrow")
 
 
 def stage_calls(con: duckdb.DuckDBPyConnection, layout: Layout, profile: Profile, pos: dict[str, int]) -> None:
