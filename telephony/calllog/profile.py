@@ -225,3 +225,21 @@ class Profile:
         if not self.columns.get("site") and not self.practice:
             raise ProfileError(f"{where} needs the practice's ODS code (one practice per file) or a site column "
                                "whose values are mapped to practice codes")
+
+
+def needs(profile: Profile, unplaced: list[str] = ()) -> list[str]:
+    """What must still be set or corrected before `profile` can load a file, in words; empty
+    when it is ready. `unplaced`: the profile's practices that no loaded file places in a PCN
+    (they need the profile's PCN code)."""
+    out = []
+    try:
+        profile.validate("the mapping")
+    except ProfileError as exc:
+        out.append(str(exc))
+    if not profile.columns.get("site") and not profile.practice:
+        out.append("the practice's ODS code is needed (one practice per file), or a site column")
+    elif profile.columns.get("site") and not profile.sites:
+        out.append("at least one site needs its practice's ODS code")
+    if unplaced and not profile.pcn:
+        out.append(f"the PCN code is needed: no file loaded places {', '.join(unplaced[:3])} in a PCN")
+    return out
