@@ -138,8 +138,8 @@ class Profile:
         _check_unicode(data, where)
         version = data.get("version")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise ProfileError(f"{where} has no valid \"version\" (expected the number {VERSION}; found "
-                               f"{_kind(version) if not isinstance(version, int) or isinstance(version, bool) else version})")
+            found = version if isinstance(version, int) and not isinstance(version, bool) else _kind(version)
+            raise ProfileError(f"{where} has no valid \"version\" (expected the number {VERSION}; found {found})")
         if version > VERSION:
             raise ProfileError(f"{where} was written by a newer version of this tool (profile version "
                                f"{_show(str(version), 20)}; this tool reads version {VERSION})")
@@ -172,7 +172,8 @@ class Profile:
         """Check the profile on its own (the file's headers are checked when it is loaded)."""
         unknown = sorted(set(self.columns) - set(FIELD_NAMES))
         if unknown:
-            raise ProfileError(f"{where} maps an unknown field '{_show(unknown[0])}' (fields: {', '.join(FIELD_NAMES)})")
+            raise ProfileError(f"{where} maps an unknown field '{_show(unknown[0])}' "
+                               f"(fields: {', '.join(FIELD_NAMES)})")
         cols = {f: h for f, h in self.columns.items() if h}
         seen: dict[str, str] = {}
         for f, h in cols.items():
@@ -194,14 +195,14 @@ class Profile:
         keys: dict[str, tuple[str, str]] = {}
         for word, outcome in self.outcomes.items():
             if outcome not in OUTCOME_NAMES:
-                raise ProfileError(f"{where} maps the outcome '{_show(word)}' to '{_show(outcome)}', which is not one of "
-                                   f"{', '.join(OUTCOME_NAMES)}")
+                raise ProfileError(f"{where} maps the outcome '{_show(word)}' to '{_show(outcome)}', which is not "
+                                   f"one of {', '.join(OUTCOME_NAMES)}")
             key = value_key(word)
             if not key:
                 raise ProfileError(f"{where} maps an empty outcome word; calls with no outcome are always rejected")
             if key in keys and keys[key][1] != outcome:
-                raise ProfileError(f"{where} maps '{_show(keys[key][0])}' and '{_show(word)}' (the same word once case and "
-                                   f"punctuation are ignored) to different outcomes")
+                raise ProfileError(f"{where} maps '{_show(keys[key][0])}' and '{_show(word)}' (the same word once "
+                                   "case and punctuation are ignored) to different outcomes")
             keys[key] = (word, outcome)
         if self.practice is not None and not PRACTICE_CODE.match(self.practice):
             raise ProfileError(f"{where}: practice '{_show(self.practice)}' is not an ODS practice code "
@@ -214,8 +215,8 @@ class Profile:
                                    "site once case and punctuation are ignored) to different practices")
             places[key] = (site, code)
             if not PRACTICE_CODE.match(code):
-                raise ProfileError(f"{where}: site '{_show(site)}' is mapped to '{_show(code)}', which is not an ODS practice code "
-                                   "(one letter and five digits, e.g. E81050)")
+                raise ProfileError(f"{where}: site '{_show(site)}' is mapped to '{_show(code)}', which is not an "
+                                   "ODS practice code (one letter and five digits, e.g. E81050)")
         if self.pcn is not None and not PCN_CODE.match(self.pcn):
             raise ProfileError(f"{where}: PCN '{_show(self.pcn)}' is not a PCN code ('U' and five digits, e.g. U49574)")
         return self
