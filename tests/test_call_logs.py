@@ -186,7 +186,7 @@ def test_profile_errors_say_what_is_wrong(change, message):
     ('{"format": "something else"}', "is not a call-log mapping profile"),
     ('{"format": "cbt-call-log-profile", "version": 9}', "newer version"),
     ('{"format": "cbt-call-log-profile", "version": 1, "colums": {}}', "unknown setting 'colums'"),
-    ('{"format": "cbt-call-log-profile", "version": 1, "columns": {"outcome": 3}}', "must be an object of text"),
+    ('{"format": "cbt-call-log-profile", "version": 1, "columns": {"outcome": 3}}', "\"columns\" maps 'outcome' to a number; it must be text"),
 ])
 def test_profile_files_that_are_not_profiles(text, message):
     with pytest.raises(ProfileError, match=re.escape(message)):
@@ -203,7 +203,7 @@ TINY = (
     "2,03/08/2026 08:40:00,Main,Inbound,Abandoned,70,0,07700 900001\n"            # 5 missed (generic words)
     "3,03/08/2026 12:00:00,Main,Inbound,IVR,,,+44 7700 900002\n"                  # 6 ivr
     "4,03/08/2026 18:10:00,Main,Inbound,Callback,30,0,\n"                          # 7 callback requested
-    "5,03/08/2026 09:00:00,Main,Outbound,Answered,0,60,07700 900003\n"            # 8 not inbound
+    "5,03/08/2026 09:00:00,Main,Outbound,Answered,0,60,07700 900003\n"            # 8 not inbound: left out
     "6,32/08/2026 09:00:00,Main,Inbound,Answered,5,60,\n"                          # 9 bad start
     "7,04/08/2026 10:00:00,Main,Inbound,Transferred,5,60,\n"                       # 10 unmapped word
     "8,04/08/2026 10:30:00,Main,Inbound,Answered,abc,60,\n"                        # 11 bad wait
@@ -225,23 +225,21 @@ def tiny_log(tmp_path) -> Path:
 def test_every_call_read_is_loaded_or_rejected_with_its_row_and_reason(store, tiny_log):
     report = load_call_log(store, tiny_log, _profile())
     assert report.status == "loaded", report.message
-    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (11, 5, 6)
-    assert report.rows_read == report.rows_loaded + report.rows_rejected
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.not_inbound) == (11, 5, 5, 1)
+    assert report.rows_read == report.rows_loaded + report.rows_rejected + report.not_inbound
     assert all(c["ok"] for c in report.reconciliation), report.reconciliation
     got = rows(store, "SELECT row_number, column_name, reason FROM rejects WHERE source_id = $s ORDER BY row_number",
                s=report.source_id)
-    assert [(r, c) for r, c, _ in got] == [(8, "Direction"), (9, "Start"), (10, "Result"), (11, "Queue Time"),
-                                           (13, "Practice"), (14, "Call ID")]
+    assert [(r, c) for r, c, _ in got] == [(9, "Start"), (10, "Result"), (11, "Queue Time"),
+                                           (13, "Practice"), (14, "Call ID")], "the outbound call is not rejected"
     reasons = [r for _, _, r in got]
-    assert "'Outbound' is not an inbound call" in reasons[0]
-    assert "'32/08/2026 09:00:00' is not a date and time" in reasons[1]
-    assert "'Transferred' is not mapped to a national outcome" in reasons[2]
-    assert "'abc' is not a number of seconds" in reasons[3]
-    assert "site 'Branch' is not mapped to a practice code" in reasons[4]
-    assert reasons[5] == "repeats row 4 (same call ID)"
-    assert report.not_inbound == 1
+    assert "'32/08/2026 09:00:00' is not a date and time" in reasons[0]
+    assert "'Transferred' is not mapped to a national outcome" in reasons[1]
+    assert "'abc' is not a number of seconds" in reasons[2]
+    assert "site 'Branch' is not mapped to a practice code" in reasons[3]
+    assert reasons[4] == "repeats row 4 (same call ID)"
     assert any("1 empty rows were skipped" in n for n in report.notes)
-    assert "calls read 11; loaded 5; rejected 6" in "\n".join(report.lines())
+    assert "calls read 11; loaded 5; rejected 5; not inbound (left out) 1" in "\n".join(report.lines())
 
 
 def test_calls_in_national_terms_by_day_band_and_bucket(store, tiny_log):
@@ -514,8 +512,8 @@ def test_cli_loads_a_call_log_with_a_profile(tmp_path, capsys):
     code = main(["load", str(XON_LOG), "--mapping", str(profile), "--db", str(tmp_path / "calls.duckdb")])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "calls read 2,358; loaded 2,357; rejected 1" in out
-    assert "'Total calls: 2357' is not a date" in out
+    assert "calls read 2,357; loaded 2,357; rejected 0; not inbound (left out) 0" in out
+    assert "'Total calls: 2357' is not a date" not in out and "The line 'Total calls: 2357'" in out
     store = Store(tmp_path / "calls.duckdb")
     assert rows(store, "SELECT sum(calls) FROM call_log_slots") == [(2357,)]
     store.close()
@@ -563,7 +561,8 @@ def test_upload_map_adjust_and_see_the_page():
     assert not at.exception, at.exception
     counts = _xon_counts()
     loaded = sum(counts.values())
-    assert any(f"Calls read {loaded + 1:,} = loaded {loaded:,} + rejected 1" in s.value for s in at.success)
+    assert any(f"Calls read {loaded:,} = loaded {loaded:,} + rejected 0 + not inbound (left out) 0" in s.value
+               for s in at.success)
     store = at.session_state["session_data"].uploads
     assert rows(store, "SELECT answered, ivr, missed FROM daily_month") == [
         (counts["Answered"], 0, counts["Missed"] + counts["Voicemail"] + counts["Abandoned"])]
@@ -633,3 +632,258 @@ def test_text_from_the_log_and_the_profile_reaches_sql_only_as_data(store, tmp_p
         assert hostile not in statements and hostile.split("; ")[1] not in statements, hostile
     assert rows(store, "SELECT column_name, raw FROM rejects") == [(header, "Lost'); DROP TABLE coverage; --")]
     assert rows(store, "SELECT file_name FROM sources") == [(name,)]
+
+
+# --------------------------------------------------------------------------- every row accounted for (issue 14)
+
+DIRECTIONS = (
+    "Start,Direction,Result,Wait\n"                       # line 1
+    "03/08/2026 08:05,Inbound,Answered,10\n"               # 2 loaded
+    "03/08/2026 08:06,Outbound,Answered,0\n"               # 3 left out
+    "03/08/2026 08:07,Internal,Answered,0\n"               # 4 left out
+    "not a date,Outbound,Answered,0\n"                     # 5 left out: outbound, whatever else is wrong
+    "03/08/2026 08:09,Inbound,Test call,0\n"               # 6 left out: the word is mapped 'not inbound'
+    "03/08/2026 08:10,Inbound,Transferred,0\n"             # 7 rejected: unmapped word
+    "03/08/2026 08:11,,Answered,0\n"                       # 8 rejected: no direction
+    "03/08/2026 08:12,Inbound,Missed,40\n"                 # 9 loaded
+)
+
+
+def test_outbound_and_internal_calls_are_left_out_not_rejected(store, tmp_path):
+    path = tmp_path / "directions.csv"
+    path.write_text(DIRECTIONS, encoding="utf-8")
+    profile = Profile(columns={"start": "Start", "direction": "Direction", "outcome": "Result", "wait": "Wait"},
+                      outcomes={"Answered": "answered", "Missed": "missed", "Test call": "not_inbound"},
+                      practice="A81001", pcn="U12345")
+    report = load_call_log(store, path, profile)
+    assert report.status == "loaded", report.message
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.not_inbound) == (8, 2, 2, 4)
+    assert rows(store, "SELECT row_number, column_name FROM rejects ORDER BY 1") == [(7, "Result"), (8, "Direction")]
+    check = next(c for c in report.reconciliation if c["check"].startswith("calls read = calls loaded"))
+    assert check["check"] == "calls read = calls loaded + calls rejected + calls not inbound (left out)"
+    assert (check["expected"], check["actual"], check["ok"]) == (8, 8, True)
+    assert "calls read 8; loaded 2; rejected 2; not inbound (left out) 2" not in "\n".join(report.lines())
+    assert "calls read 8; loaded 2; rejected 2; not inbound (left out) 4" in "\n".join(report.lines())
+    assert report.counts == "Calls read 8 = loaded 2 + rejected 2 + not inbound (left out) 4."
+    note = next(n for n in report.notes if "not inbound (left out)" in n)
+    assert note.startswith("4 calls are not inbound") and "'Outbound' 2" in note and "'Internal' 1" in note
+    assert rows(store, "SELECT sum(calls) FROM call_log_slots") == [(2,)]
+
+
+FOOTED = (
+    "Date,Time,Status,Queue Time\n"
+    "03/08/2026,08:05:00,Answered,00:10\n"
+    "03/08/2026,08:06:00,Missed,00:40\n"
+    "Total,,,\n"                                        # 4: a total line among calls is not a footer
+    "04/08/2026,09:00:00,Answered,00:05\n"
+    "\n"
+    "Total calls: {total}\n"                           # footers after the last call
+    "Report generated on 05/08/2026 07:00,,,\n"
+)
+
+
+@pytest.mark.parametrize("total,ok", [(4, True), (3, False)])
+def test_a_footer_after_the_last_call_is_not_a_call(store, tmp_path, total, ok):
+    path = tmp_path / "footed.csv"
+    path.write_text(FOOTED.format(total=total), encoding="utf-8")
+    insp = inspect_file(path)
+    assert insp.rows == 4
+    assert f"Total calls: {total}" not in insp.values["Date"] and "Total" in insp.values["Date"]
+    profile = Profile(columns={"date": "Date", "time": "Time", "outcome": "Status", "wait": "Queue Time"},
+                      outcomes={"Answered": "answered", "Missed": "missed"}, practice="A81001", pcn="U12345")
+    report = load_call_log(store, path, profile)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (4, 3, 1)
+    assert rows(store, "SELECT row_number, raw FROM rejects") == [(4, "Total")]
+    assert report.footers == [f"Total calls: {total}", "Report generated on 05/08/2026 07:00"]
+    stated = next(c for c in report.reconciliation if "footer" in c["check"])
+    assert (stated["expected"], stated["actual"], stated["ok"]) == (total, 4, ok)
+    assert report.reconciled is ok
+
+
+def test_the_example_footer_is_recognised_and_its_total_checked(store):
+    report = load_call_log(store, XON_LOG, Profile.from_json(
+        (EXAMPLES / "Synthetic X-on call log - August 2026 profile.json").read_text()))
+    calls = sum(_xon_counts().values())
+    assert (report.rows_read, report.rows_rejected, report.not_inbound) == (calls, 0, 0)
+    assert report.footers == [f"Total calls: {calls}"]
+    assert report.reconciled
+
+
+# --------------------------------------------------------------------------- malformed profiles (issue 15)
+
+def _wrap(body: str) -> str:
+    return '{"format": "cbt-call-log-profile", "version": 1, ' + body + "}"
+
+
+MALFORMED = [
+    pytest.param('{"format": "cbt-call-log-profile", "version": 1, "columns": ' + '{"a": ' * 50_000 + "1"
+                 + "}" * 50_001, "nested too deeply", id="deep-objects"),
+    pytest.param("[" * 100_000 + "]" * 100_000, "nested too deeply", id="deep-lists"),
+    pytest.param('{"format": "cbt-call-log-profile", "version": ' + "7" * 5000 + "}", "number too long to read",
+                 id="5000-digit-number"),
+    pytest.param(_wrap('"columns": {"start": "Start", "outcome": "Res\\ud800ult"}'),
+                 '"columns" holds text that is not valid Unicode', id="lone-surrogate"),
+    pytest.param(_wrap('"\\udfff": 1'), "a setting's name holds text that is not valid Unicode",
+                 id="lone-surrogate-key"),
+    pytest.param('{"format": "cbt-call-log-profile", "version": true}', 'no valid "version" (expected the number 1; '
+                 "found true)", id="true-as-version"),
+    pytest.param('{"format": "cbt-call-log-profile", "version": "1"}', "found text", id="version-as-text"),
+    pytest.param(_wrap('"columns": ["Start", "Result"]'), '"columns" must be an object of text to text (found a list)',
+                 id="columns-list"),
+    pytest.param(_wrap('"sites": {"Main": 81001}'), "\"sites\" maps 'Main' to a number", id="site-number"),
+    pytest.param(_wrap('"outcomes": {"Answered": {"x": 1}}'), "\"outcomes\" maps 'Answered' to an object",
+                 id="outcome-object"),
+    pytest.param(_wrap('"name": ["x"]'), '"name" must be text (found a list)', id="name-list"),
+    pytest.param('"just text"', "it holds text, not an object of settings", id="not-an-object"),
+    pytest.param(_wrap('"sites": {"Main": "A81001", "MAIN": "A81002"}, "columns": {"start": "S", "outcome": "R"}'),
+                 "(the same site once case and punctuation are ignored) to different practices", id="site-clash"),
+]
+
+
+@pytest.mark.parametrize("text,message", MALFORMED)
+def test_malformed_profiles_get_a_message_naming_the_problem(text, message):
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        Profile.from_json(text, "'p.json'")
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        Profile.from_json(text.encode("utf-8", "surrogatepass"), "'p.json'")
+
+
+@pytest.mark.parametrize("text,message", MALFORMED)
+def test_malformed_profiles_on_the_command_line(tmp_path, text, message):
+    import subprocess
+    import sys
+
+    profile = tmp_path / "p.json"
+    profile.write_bytes(text.encode("utf-8", "surrogatepass"))
+    log = tmp_path / "log.csv"
+    log.write_text("Start,Result\n03/08/2026 08:05,Answered\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "telephony", "load", str(log), "--mapping", str(profile),
+                           "--db", str(tmp_path / "x.duckdb")], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert message in done.stderr and str(profile) in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_malformed_profiles_in_the_app():
+    at = visit(start_app(), "call_logs")
+    at.file_uploader(key="calllog_file").set_value((XON_LOG.name, XON_LOG.read_bytes(), "text/csv"))
+    at.run()
+    for case in MALFORMED:
+        text, message = case.values
+        at.file_uploader(key="calllog_profile_file").set_value(
+            (f"{case.id}.json", text.encode("utf-8", "surrogatepass"), "application/json"))
+        at.run()
+        assert not at.exception, (case.id, at.exception)
+        assert any(message in e.value and f"'{case.id}.json'" in e.value for e in at.error), case.id
+
+
+def test_a_profile_with_100000_sites_and_outcomes_loads_and_is_right(store, tmp_path):
+    n = 100_000
+    data = {"format": "cbt-call-log-profile", "version": 1,
+            "columns": {"start": "Start", "site": "Site", "outcome": "Result"},
+            "outcomes": {f"word {i}": ("answered", "missed", "ivr")[i % 3] for i in range(n)},
+            "sites": {f"site {i}": f"A{i:05d}" for i in range(n)}, "pcn": "U12345"}
+    profile = Profile.from_json(json.dumps(data), "'big.json'")
+    assert len(profile.sites) == len(profile.outcomes) == n
+    log = tmp_path / "log.csv"
+    log.write_text("Start,Site,Result\n"
+                   "03/08/2026 08:05,site 99999,word 99999\n"     # A99999, answered (99999 % 3 == 0)
+                   "03/08/2026 08:06,SITE 7,Word-7\n"             # A00007, missed (same words once normalised)
+                   "03/08/2026 08:07,site 100000,word 2\n",       # no such site: rejected
+                   encoding="utf-8")
+    report = load_call_log(store, log, profile)
+    assert report.status == "loaded", report.message
+    assert (report.rows_loaded, report.rows_rejected) == (2, 1)
+    assert rows(store, """SELECT u.practice_code, b.indicator FROM calls_by_band b JOIN units u USING (unit_id)
+                          WHERE b.indicator IN (2, 3, 4, 5) ORDER BY 1""") == [("A00007", 4), ("A99999", 3)]
+
+
+# --------------------------------------------------------------------------- the mapping step (AppTest)
+
+def _with_log(name: str = XON_LOG.name):
+    at = visit(start_app(), "call_logs")
+    at.file_uploader(key="calllog_file").set_value((name, XON_LOG.read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_saved_profile_fills_every_field_it_holds():
+    at = _with_log()
+    for key, typed in (("calllog_practice", "B12345"), ("calllog_pcn", "U99999"), ("calllog_profile_name", "mine")):
+        at.text_input(key=key).set_value(typed)
+    at.run()
+    saved = json.loads((EXAMPLES / "Synthetic X-on call log - August 2026 profile.json").read_text())
+    saved |= {"practice": "A81001", "pcn": "U12345", "name": "Our X-on export", "supplier": "generic",
+              "date_order": "mdy"}
+    at.file_uploader(key="calllog_profile_file").set_value(("ours.json", json.dumps(saved).encode(), "application/json"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    for key, expected in (("calllog_practice", "A81001"), ("calllog_pcn", "U12345"),
+                          ("calllog_profile_name", "Our X-on export")):
+        box = at.text_input(key=key)
+        # set_value: the browser, which still shows what was typed, is told to show the profile's value.
+        assert (box.value, box.proto.value, box.proto.set_value) == (expected, expected, True), key
+    assert at.selectbox(key="calllog_supplier").value == "generic"
+    assert at.radio(key="calllog_date_order").value == "mdy"
+    assert not at.button(key="calllog_load").disabled
+
+
+def test_the_practice_and_its_pcn_are_prefilled_from_the_file_or_the_data_loaded():
+    # The file name gives a practice of the synthetic sample, and the sample gives its PCN.
+    at = _with_log("X80010 call log August 2026.csv")
+    assert at.text_input(key="calllog_practice").value == "X80010"
+    assert at.text_input(key="calllog_pcn").value == "U78482"
+    assert not at.button(key="calllog_load").disabled
+    # Typed by hand: the PCN follows the practice until the user types a PCN of their own.
+    at = _with_log()
+    assert at.text_input(key="calllog_practice").value == "" and at.text_input(key="calllog_pcn").value == ""
+    at.text_input(key="calllog_practice").set_value("X80010")
+    at.run()
+    assert at.text_input(key="calllog_pcn").value == "U78482"
+    assert any("place this practice in PCN U78482" in c.value for c in at.caption)
+    at.text_input(key="calllog_pcn").set_value("U11111")
+    at.text_input(key="calllog_practice").set_value("X80011")
+    at.run()
+    assert at.text_input(key="calllog_pcn").value == "U11111", "a PCN the user typed is never replaced"
+
+
+def test_the_load_button_says_what_is_missing_until_it_is_set():
+    def reason(at) -> str:
+        return " ".join(c.value for c in at.caption if "is not available yet" in c.value)
+
+    at = _with_log()
+    button = at.button(key="calllog_load")
+    assert button.disabled and "the practice's ODS code is needed" in reason(at)
+    assert "the practice's ODS code is needed" in button.proto.help
+    at.text_input(key="calllog_practice").set_value("A8100")
+    at.run()
+    assert at.button(key="calllog_load").disabled and "not an ODS practice code" in reason(at)
+    at.text_input(key="calllog_practice").set_value("A81001")     # not in any file loaded, nor the sample
+    at.run()
+    assert at.button(key="calllog_load").disabled
+    assert "the PCN code is needed: no file loaded places A81001 in a PCN" in reason(at)
+    at.text_input(key="calllog_pcn").set_value("U12345")
+    at.run()
+    assert not at.button(key="calllog_load").disabled and not reason(at)
+    # Taking away the outcome column blocks it again, saying why.
+    columns = at.data_editor(key="calllog_columns").value
+    row = list(columns["Column in your file"]).index("Status")
+    at.session_state["calllog_columns"] = {"edited_rows": {row: {"Column in your file": ""}}, "added_rows": [],
+                                           "deleted_rows": []}
+    at.run()
+    assert at.button(key="calllog_load").disabled and "how each call ended" in reason(at)
+
+
+def test_the_mapping_tables_show_labels_and_reasons_in_full():
+    at = _with_log()
+    for key, text_columns in (("calllog_columns", ("Field", "Why suggested")),
+                              ("calllog_outcomes", ("National outcome", "Why"))):
+        proto = at.data_editor(key=key).proto
+        assert proto.row_height > 64, "Streamlit wraps text only in rows taller than 4rem"
+        config = json.loads(proto.columns)
+        for column in text_columns:
+            assert config[column]["width"] in ("medium", "large"), (key, column)
+    labels = json.loads(at.data_editor(key="calllog_outcomes").proto.columns)["National outcome"]
+    assert labels["width"] == "large", "the longest outcome label needs the large width"

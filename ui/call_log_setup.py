@@ -17,7 +17,7 @@ import streamlit as st
 from telephony.calllog import FIELDS, Profile, ProfileError, inspect_file, load_call_log, session_salt
 from telephony.calllog.fields import LABELS, value_key
 from telephony.calllog.outcomes import FROM_LABEL, LABEL, SUPPLIERS, suggest_outcome
-from telephony.calllog.profile import DATE_ORDERS, code
+from telephony.calllog.profile import DATE_ORDERS, code, needs
 from telephony.calllog.sample import FOLDER, example_logs
 from telephony.calllog.suggest import suggest_profile, suggest_sites
 from telephony.problems import FileProblem
@@ -27,9 +27,11 @@ from ui.selection import Selection
 from ui.session import SAMPLE, SAMPLE_DIR, UPLOADS, session
 
 EXAMPLES = SAMPLE_DIR / FOLDER
-_WIDGETS = ("calllog_columns", "calllog_supplier", "calllog_date_order", "calllog_outcomes", "calllog_sites",
-            "calllog_practice", "calllog_pcn", "calllog_profile_name")
+_EDITORS = ("calllog_columns", "calllog_outcomes", "calllog_sites")
 NONE = ""
+# Rows tall enough for Streamlit to wrap text (it wraps only above 4rem), so long field labels,
+# outcome labels and reasons are shown in full rather than clipped.
+WRAP = 68
 
 
 def _salt() -> bytes:
@@ -37,30 +39,52 @@ def _salt() -> bytes:
     return st.session_state.setdefault("calllog_salt", session_salt())
 
 
-def _reset_widgets() -> None:
-    for key in _WIDGETS:
-        st.session_state.pop(key, None)
-    st.session_state.pop("calllog_outcome_sig", None)
-    st.session_state.pop("calllog_site_sig", None)
+def _fill(base: Profile) -> None:
+    """Put a profile's settings into the mapping widgets. Set through session state (not by
+    dropping the widgets' keys): only a value set this way reaches a browser that already shows
+    the widget, so a saved profile's ODS code, PCN and name really replace what is on screen."""
+    state = st.session_state
+    for key in _EDITORS:
+        state.pop(key, None)
+    state.pop("calllog_outcome_sig", None)
+    state.pop("calllog_site_sig", None)
+    pcn = base.pcn or _known_pcn(base.practice) or ""
+    state.update({"calllog_supplier": base.supplier, "calllog_date_order": base.date_order,
+                  "calllog_practice": base.practice or "", "calllog_pcn": pcn, "calllog_pcn_auto": pcn,
+                  "calllog_profile_name": base.name})
 
 
-def _known_practices(store) -> dict[str, str]:
-    """code -> name of practices the store knows (names where a file gave them)."""
-    rows = store.con.execute(
-        """SELECT c.code, n.name FROM (SELECT practice_code AS code FROM units WHERE practice_code <> 'Unassigned'
-                                       UNION SELECT practice_code FROM pcn_membership) c
-           LEFT JOIN org_names n ON n.level = 'practice' AND n.code = c.code""").fetchall()
-    return {c: n or "" for c, n in rows}
+def _stores() -> list:
+    """The session's uploads, then the synthetic sample: what either knows of a practice counts."""
+    data = session()
+    return [data.uploads_store(), data.sample_store()]
 
 
-def _known_pcn(store, practice: str | None) -> str | None:
+def _known_practices() -> dict[str, str]:
+    """code -> name of practices the loaded files or the sample know (names where a file gave them)."""
+    out: dict[str, str] = {}
+    for store in reversed(_stores()):
+        rows = store.con.execute(
+            """SELECT c.code, n.name FROM (SELECT practice_code AS code FROM units
+                                           WHERE practice_code <> 'Unassigned'
+                                           UNION SELECT practice_code FROM pcn_membership) c
+               LEFT JOIN org_names n ON n.level = 'practice' AND n.code = c.code""").fetchall()
+        out |= {c: n or out.get(c, "") for c, n in rows}
+    return out
+
+
+def _known_pcn(practice: str | None) -> str | None:
+    """The PCN the loaded files (or else the sample) place a practice in."""
     if not practice:
         return None
-    row = store.con.execute(
-        r"""SELECT pcn_code FROM (SELECT pcn_code, 0 AS k FROM units WHERE practice_code = $p
-                                  UNION ALL SELECT pcn_code, 1 FROM pcn_membership WHERE practice_code = $p)
-            WHERE regexp_full_match(pcn_code, 'U\d{5}') ORDER BY k LIMIT 1""", {"p": practice}).fetchall()
-    return row[0][0] if row else None
+    for store in _stores():
+        row = store.con.execute(
+            r"""SELECT pcn_code FROM (SELECT pcn_code, 0 AS k FROM units WHERE practice_code = $p
+                                      UNION ALL SELECT pcn_code, 1 FROM pcn_membership WHERE practice_code = $p)
+                WHERE regexp_full_match(pcn_code, 'U\d{5}') ORDER BY k LIMIT 1""", {"p": practice}).fetchall()
+        if row:
+            return row[0][0]
+    return None
 
 
 # ---------------------------------------------------------------------- the examples
@@ -95,7 +119,7 @@ def _examples(sel: Selection) -> None:
 
 
 # ---------------------------------------------------------------------- a file of the user's
-def _inspect(upload, store) -> dict | None:
+def _inspect(upload) -> dict | None:
     """Read a newly added file once (kept in this session's state while it is being mapped)."""
     state = st.session_state
     current = state.get("calllog_current")
@@ -112,11 +136,11 @@ def _inspect(upload, store) -> dict | None:
         path.unlink(missing_ok=True)
         state["calllog_current"] = {"file_id": upload.file_id, "error": f"'{upload.name}' {exc}.", "path": None}
         return state["calllog_current"]
-    suggested = suggest_profile(insp, upload.name, _known_practices(store))
+    suggested = suggest_profile(insp, upload.name, _known_practices())
     state["calllog_current"] = {"file_id": upload.file_id, "name": upload.name, "path": path, "insp": insp,
                                 "base": suggested.profile, "why": {f: s.why for f, s in suggested.columns.items()},
                                 "site_why": suggested.site_reasons, "error": None, "profile_id": None}
-    _reset_widgets()
+    _fill(suggested.profile)
     return state["calllog_current"]
 
 
@@ -136,7 +160,7 @@ def _use_saved_profile(current: dict) -> None:
     for field in missing:
         profile.columns.pop(field)
     current["base"], current["why"] = profile, {f: f"from '{saved.name}'" for f in profile.columns}
-    _reset_widgets()
+    _fill(profile)
     if missing:
         st.warning("This file has no column " + "; ".join(f"'{h}' (for {LABELS[f]})" for f, h in missing.items())
                    + f". Its columns are: {', '.join(headers)}. Choose them below.")
@@ -152,9 +176,11 @@ def _columns_step(current: dict) -> dict[str, str]:
     })
     edited = st.data_editor(
         table, key="calllog_columns", hide_index=True, num_rows="fixed", disabled=["Field", "Why suggested"],
+        row_height=WRAP,
         column_config={"Column in your file": st.column_config.SelectboxColumn(options=[NONE, *headers],
                                                                                width="medium"),
-                       "Field": st.column_config.TextColumn(width="medium")})
+                       "Field": st.column_config.TextColumn(width="medium"),
+                       "Why suggested": st.column_config.TextColumn(width="large")})
     columns = {f.name: v for f, v in zip(FIELDS, edited["Column in your file"]) if v}
     hidden = {columns.get("caller")} | insp.phone_like      # whatever the user calls the caller column
     examples = pd.DataFrame({
@@ -163,7 +189,9 @@ def _columns_step(current: dict) -> dict[str, str]:
                                 ", ".join(insp.samples.get(h, [])[:4]) or "(empty)" for h in columns.values()],
     })
     st.caption("What the chosen columns hold (first values; columns that may hold phone numbers are never shown):")
-    st.dataframe(examples, hide_index=True, key="calllog_column_examples")
+    st.dataframe(examples, hide_index=True, key="calllog_column_examples", row_height=WRAP,
+                 column_config={"Field": st.column_config.TextColumn(width="medium"),
+                                "Values in your file": st.column_config.TextColumn(width="large")})
     return columns
 
 
@@ -190,11 +218,13 @@ def _outcomes_step(current: dict, header: str | None, supplier: str) -> dict[str
             outcome, why = saved[value_key(word)], "from the profile" if current.get("profile_id") else why
         rows.append({"Word in your log": word, "Calls": calls, "National outcome": LABEL.get(outcome), "Why": why})
     edited = st.data_editor(
-        pd.DataFrame(rows), key="calllog_outcomes", hide_index=True, num_rows="fixed",
+        pd.DataFrame(rows), key="calllog_outcomes", hide_index=True, num_rows="fixed", row_height=WRAP,
         disabled=["Word in your log", "Calls", "Why"],
-        column_config={"National outcome": st.column_config.SelectboxColumn(options=list(LABEL.values()),
-                                                                            width="medium"),
-                       "Calls": st.column_config.NumberColumn(format="localized")})
+        column_config={"Word in your log": st.column_config.TextColumn(width="medium"),
+                       "National outcome": st.column_config.SelectboxColumn(options=list(LABEL.values()),
+                                                                            width="large"),
+                       "Calls": st.column_config.NumberColumn(format="localized", width="small"),
+                       "Why": st.column_config.TextColumn(width="large")})
     outcomes = {w: FROM_LABEL[o] for w, o in zip(edited["Word in your log"], edited["National outcome"]) if o}
     per = edited.dropna(subset=["National outcome"]).groupby("National outcome")["Calls"].sum()
     unmapped = int(edited.loc[edited["National outcome"].isna(), "Calls"].sum()) + int(words.get("", 0))
@@ -205,12 +235,12 @@ def _outcomes_step(current: dict, header: str | None, supplier: str) -> dict[str
     return outcomes
 
 
-def _practice_step(current: dict, columns: dict[str, str], store) -> tuple[str | None, dict[str, str]]:
+def _practice_step(current: dict, columns: dict[str, str]) -> tuple[str | None, dict[str, str]]:
     insp, base = current["insp"], current["base"]
     site = columns.get("site")
     if not site:
-        practice = st.text_input("This file is one practice's calls: its ODS code", value=base.practice or "",
-                                 key="calllog_practice", placeholder="e.g. E81050", max_chars=6)
+        practice = st.text_input("This file is one practice's calls: its ODS code", key="calllog_practice",
+                                 placeholder="e.g. E81050", max_chars=6)
         return code(practice), {}
     values = insp.values.get(site)
     if values is None:
@@ -220,64 +250,81 @@ def _practice_step(current: dict, columns: dict[str, str], store) -> tuple[str |
     if st.session_state.get("calllog_site_sig") != signature:
         st.session_state.pop("calllog_sites", None)
         st.session_state["calllog_site_sig"] = signature
-    suggested = suggest_sites([v for v in values if v], _known_practices(store))
+    suggested = suggest_sites([v for v in values if v], _known_practices())
     rows = [{"Site in your log": v, "Calls": n,
              "Practice ODS code": base.sites.get(v) or (suggested.get(v) or (None, ""))[0] or "",
              "Why": current["site_why"].get(v) or (suggested.get(v) or (None, ""))[1]}
             for v, n in values.items() if v]
     st.markdown("Each site's practice (ODS code, one letter and five digits):")
     edited = st.data_editor(pd.DataFrame(rows), key="calllog_sites", hide_index=True, num_rows="fixed",
-                            disabled=["Site in your log", "Calls", "Why"])
+                            disabled=["Site in your log", "Calls", "Why"], row_height=WRAP,
+                            column_config={"Site in your log": st.column_config.TextColumn(width="medium"),
+                                           "Calls": st.column_config.NumberColumn(format="localized", width="small"),
+                                           "Why": st.column_config.TextColumn(width="large")})
     return None, {s: code(c) for s, c in zip(edited["Site in your log"], edited["Practice ODS code"]) if code(c)}
+
+
+def _pcn_of(practices: list[str]) -> tuple[str | None, list[str]]:
+    """The one PCN the loaded files (or the sample) place these practices in, if they agree, and
+    the practices they do not place anywhere."""
+    known = {p: _known_pcn(p) for p in practices}
+    pcns = {c for c in known.values() if c}
+    return (pcns.pop() if len(pcns) == 1 else None), [p for p, c in known.items() if not c]
+
+
+def _prefill_pcn(pcn: str | None) -> None:
+    """Fill the PCN box from what is known of the practice, unless the user has typed their own."""
+    state = st.session_state
+    if pcn and state.get("calllog_pcn", "") in ("", state.get("calllog_pcn_auto")):
+        state["calllog_pcn"] = state["calllog_pcn_auto"] = pcn
 
 
 def _mapping(sel: Selection, current: dict) -> None:
     data = session()
     store = data.uploads_store()
-    insp, base = current["insp"], current["base"]
+    insp = current["insp"]
     _salt()
     title = f" (above the header: '{' / '.join(insp.layout.title)[:120]}')" if insp.layout.title else ""
     st.markdown(f"**{insp.rows:,} rows** read from '{current['name']}'{title}. Check each suggestion and correct "
                 "it where needed; nothing is loaded until you press **Load this call log**.")
     _use_saved_profile(current)
-    base = current["base"]
     st.markdown("##### 1. Which column holds what")
     columns = _columns_step(current)
     left, right = st.columns(2)
-    supplier = left.selectbox("Supplier's words", list(SUPPLIERS), format_func=SUPPLIERS.get,
-                              index=list(SUPPLIERS).index(base.supplier), key="calllog_supplier",
+    supplier = left.selectbox("Supplier's words", list(SUPPLIERS), format_func=SUPPLIERS.get, key="calllog_supplier",
                               help="The same word means different things: for X-on 'abandoned' is a caller who never "
                                    "reached a queue (nationally: ended in the IVR); elsewhere, one who hung up while "
                                    "queueing (missed).")
     date_order = right.radio("Dates are written", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
-                             index=list(DATE_ORDERS).index(base.date_order), key="calllog_date_order",
-                             horizontal=True)
+                             key="calllog_date_order", horizontal=True)
     st.markdown("##### 2. Each outcome word in national terms")
     outcomes = _outcomes_step(current, columns.get("outcome"), supplier)
     st.markdown("##### 3. Whose calls")
-    practice, sites = _practice_step(current, columns, store)
-    known = _known_pcn(store, practice)
+    practice, sites = _practice_step(current, columns)
+    known, unplaced = _pcn_of(sorted({practice} if practice else set(sites.values())))
+    _prefill_pcn(known)
     pcn = st.text_input("PCN code (needed only for practices the files you loaded do not place in a PCN)",
-                        value=base.pcn or known or "", key="calllog_pcn", placeholder="e.g. U49574", max_chars=6)
+                        key="calllog_pcn", placeholder="e.g. U49574", max_chars=6)
     if known:
-        st.caption(f"The files you loaded place this practice in PCN {known}.")
-    name = st.text_input("Name of this mapping", value=base.name, key="calllog_profile_name")
+        st.caption(f"The files loaded (or the synthetic sample) place {'this practice' if practice else 'these practices'}"
+                   f" in PCN {known}.")
+    name = st.text_input("Name of this mapping", key="calllog_profile_name")
     profile = Profile(columns=columns, outcomes=outcomes, supplier=supplier, date_order=date_order,
                       practice=practice, sites=sites, pcn=code(pcn), name=name.strip())
+    missing = needs(profile, unplaced)
+    left, right = st.columns(2)
     try:
         profile.validate("The mapping")
-        ready = True
-    except ProfileError as exc:
-        st.error(str(exc))
-        ready = False
-    left, right = st.columns(2)
-    if ready:
         left.download_button("Save this mapping (.json profile)", profile.to_json().encode("utf-8"),
                              file_name=f"{profile.name or 'call log mapping'}.json", mime="application/json",
                              key="calllog_profile_download",
                              help="Choose it next time with 'Use a saved mapping profile', or give it to "
                                   "`python -m telephony load LOG.csv --mapping PROFILE.json`.")
-    if right.button("Load this call log", key="calllog_load", type="primary", disabled=not ready):
+    except ProfileError:
+        pass    # said below, with everything else that is missing
+    reason = "; ".join(missing)
+    if right.button("Load this call log", key="calllog_load", type="primary", disabled=bool(missing),
+                    help=f"Not yet: {reason}." if missing else None):
         report = load_call_log(store, current["path"], profile, name=current["name"], salt=_salt())
         data.upload_reports.append(report)
         st.session_state["calllog_last"] = (UPLOADS, [id(report)])
@@ -287,6 +334,8 @@ def _mapping(sel: Selection, current: dict) -> None:
             st.session_state.pop("calllog_current", None)
             sidebar.choose("data_source", UPLOADS)
             st.rerun()
+    if missing:
+        right.caption(f"**Load this call log** is not available yet: {reason}.")
 
 
 def _last_report(sel: Selection) -> None:
@@ -301,8 +350,7 @@ def _last_report(sel: Selection) -> None:
             st.error(report.message)
             continue
         st.success(f"**{report.file_name}**: {report.status}. " + (
-            f"Calls read {report.rows_read:,} = loaded {report.rows_loaded:,} + rejected {report.rows_rejected:,}."
-            if report.status == "loaded" else report.message), icon=":material/check_circle:")
+            report.counts if report.status == "loaded" else report.message), icon=":material/check_circle:")
         for line in report.overlaps + report.notes:
             st.markdown(f"- {line}")
         if report.rows_rejected and report in sel.store.reports:
@@ -327,7 +375,7 @@ def add_logs(sel: Selection) -> None:
         if upload is not None and upload.file_id in st.session_state.get("calllog_loaded_ids", set()):
             st.caption("This file is loaded. Remove it from the box above to add another.")
         elif upload is not None:
-            current = _inspect(upload, session().uploads_store())
+            current = _inspect(upload)
             if current.get("error"):
                 st.error(current["error"])
             else:

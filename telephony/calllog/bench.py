@@ -99,7 +99,7 @@ def run(calls: int = 300_000, practices: int = 8, seed: int = 0, xlsx: bool = Fa
         store.close()
     return {"calls": calls, "practices": practices, "format": "xlsx" if xlsx else "csv",
             "status": report.status, "message": report.message, "rows_read": report.rows_read,
-            "rows_loaded": report.rows_loaded, "rows_rejected": report.rows_rejected,
+            "rows_loaded": report.rows_loaded, "rows_rejected": report.rows_rejected, "not_inbound": report.not_inbound,
             "write_seconds": round(written, 2), "load_seconds": round(seconds, 2)}
 
 

@@ -3,8 +3,9 @@
 Every row gets its start time, date, weekday, time band (the nine published bands), 30-minute
 slot, practice, national outcome (as its indicator: 2 IVR, 3 answered, 4 missed, 5 callback
 requested), seconds waited and talked, callback-made flag and salted caller key, or, where it
-cannot be converted, `problem` (the reason) and `problem_field` (which field). Nothing is
-dropped: every row read is in `cl_calls`, loaded or with its reason.
+cannot be converted, `problem` (the reason) and `problem_field` (which field); `left_out` marks
+the calls that are not inbound (outbound, internal), which are counted apart from the rejected.
+Nothing is dropped: every row read is in `cl_calls`, loaded, left out or rejected with its reason.
 
 SQL text here is assembled only from code: column positions (c0, c1, ...) the reader found and
 constants defined in this package. Values from the file or the profile reach SQL as data (the
@@ -14,6 +15,7 @@ outcome and site mappings as small tables, the practice code as a $param).
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from telephony.calllog.fields import FLAG_FALSE, FLAG_TRUE, INBOUND, LABELS
 from telephony.calllog.outcomes import INDICATOR
@@ -85,13 +87,20 @@ def positions(layout: Layout, profile: Profile) -> dict[str, int]:
 
 
 def register_mappings(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
-    """The profile's outcome and site mappings as small temp tables (data, not SQL)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_outcomes (word_key VARCHAR PRIMARY KEY, outcome VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_sites (site_key VARCHAR PRIMARY KEY, practice_code VARCHAR)")
-    if profile.outcomes:
-        con.executemany("INSERT OR REPLACE INTO cl_outcomes SELECT cl_key(?), ?", list(profile.outcomes.items()))
-    if profile.sites:
-        con.executemany("INSERT OR REPLACE INTO cl_sites SELECT cl_key(?), ?", list(profile.sites.items()))
+    """The profile's outcome and site mappings as small temp tables (data, not SQL), one row per
+    normalised word. Inserted in bulk from Arrow: a profile may map 100,000 sites or words, and
+    row-at-a-time inserts would take minutes. Words that normalise alike map alike (checked by
+    Profile.validate), so any one of them stands for the rest."""
+    for table, key, value, mapping in (("cl_outcomes", "word_key", "outcome", profile.outcomes),
+                                       ("cl_sites", "site_key", "practice_code", profile.sites)):
+        frame = pa.table({"k": pa.array(list(mapping), type=pa.string()),
+                          "v": pa.array(list(mapping.values()), type=pa.string())})
+        con.register("cl_mapping_arrow", frame)
+        try:
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                            SELECT cl_key(k) AS {key}, any_value(v) AS {value} FROM cl_mapping_arrow GROUP BY 1""")
+        finally:
+            con.unregister("cl_mapping_arrow")
 
 
 def stage_calls(con: duckdb.DuckDBPyConnection, layout: Layout, profile: Profile, pos: dict[str, int]) -> None:
@@ -141,22 +150,28 @@ def stage_calls(con: duckdb.DuckDBPyConnection, layout: Layout, profile: Profile
         practice, site_join, site_problem = "$practice", "", ""
     direction = f"cl_key(direction_text) IN ({_quoted(INBOUND)})" if has("direction") else "true"
     direction_problem = """
-            WHEN direction_text IS NULL THEN 'no direction: only inbound calls count'
-            WHEN NOT inbound THEN '''' || direction_text
-                || ''' is not an inbound call; only external inbound calls count (CBT001)'
-        """ if has("direction") else ""
+            WHEN direction_text IS NULL THEN 'no direction: only inbound calls count'""" if has("direction") else ""
+    # Calls known not to be inbound (outbound, internal) are left out, not rejected: whatever else
+    # is wrong with them, they would not count. So these checks come first.
+    left_parts = [(name, body) for name, body in (
+        ("direction", """
+            WHEN direction_text IS NOT NULL AND NOT inbound THEN '''' || direction_text
+                || ''' is not an inbound call; only external inbound calls count (CBT001)'""" if has("direction")
+         else ""),
+        ("outcome", """
+            WHEN mapped = 'not_inbound'
+                THEN '''' || outcome_text || ''' is mapped to ''not an inbound call'', so it is not counted'"""),
+    ) if body]
     seconds = {f: (f"cl_seconds({f}_text)" if has(f) else "NULL::INTEGER") for f in ("wait", "talk")}
     flags = {f: (f"cl_flag({f}_text)" if has(f) else ("false" if f == "callback_requested" else "NULL::BOOLEAN"))
              for f in ("callback_requested", "callback_made")}
     indicator = " ".join(f"WHEN '{o}' THEN {i}" for o, i in INDICATOR.items())
-    problem_parts = when_parts + [
+    problem_parts = left_parts + when_parts + [
         ("direction", direction_problem),
         ("site", site_problem),
         ("outcome", """
             WHEN outcome_text IS NULL THEN 'no outcome: every call needs one'
-            WHEN mapped IS NULL THEN '''' || outcome_text || ''' is not mapped to a national outcome'
-            WHEN mapped = 'not_inbound'
-                THEN '''' || outcome_text || ''' is mapped to ''not an inbound call'', so it is not counted'"""),
+            WHEN mapped IS NULL THEN '''' || outcome_text || ''' is not mapped to a national outcome'"""),
         ("wait", "WHEN wait_s IS NULL AND wait_text IS NOT NULL THEN '''' || wait_text || ''' is not a number of "
                  "seconds (or mm:ss, hh:mm:ss)'"),
         ("talk", "WHEN talk_s IS NULL AND talk_text IS NOT NULL THEN '''' || talk_text || ''' is not a number of "
@@ -171,6 +186,7 @@ def stage_calls(con: duckdb.DuckDBPyConnection, layout: Layout, profile: Profile
     ]
     problem_parts = [(name, body) for name, body in problem_parts if body.strip()]
     problem = "CASE " + " ".join(body for _, body in problem_parts) + " END"
+    left_out = "CASE " + " ".join(body for _, body in left_parts) + " END IS NOT NULL"
     # Which field is at fault: the first check that fails, in the same order as the reasons.
     field_case = "CASE " + " ".join(
         f"WHEN (CASE {body} END) IS NOT NULL THEN '{name}'" for name, body in problem_parts) + " END"
@@ -198,7 +214,7 @@ def stage_calls(con: duckdb.DuckDBPyConnection, layout: Layout, profile: Profile
         FROM r LEFT JOIN cl_outcomes o ON o.word_key = cl_key(r.outcome_text) {site_join}
     ),
     ts AS (SELECT t.*, {start} AS start_ts FROM t),
-    c AS (SELECT ts.*, {problem} AS problem FROM ts),
+    c AS (SELECT ts.*, {problem} AS problem, {left_out} AS left_out FROM ts),
     f AS (SELECT c.*, CASE WHEN problem IS NOT NULL THEN {field_case} END AS problem_field FROM c)
     SELECT rid, row_number, practice_code, start_ts, start_ts::DATE AS date,
            date_trunc('month', start_ts)::DATE AS month, isodow(start_ts)::UTINYINT AS weekday,
@@ -206,7 +222,7 @@ def stage_calls(con: duckdb.DuckDBPyConnection, layout: Layout, profile: Profile
            ((hour(start_ts) * 60 + minute(start_ts)) // 30)::UTINYINT AS slot,
            CASE WHEN cb_req THEN 5 ELSE CASE mapped {indicator} END END::UTINYINT AS outcome,
            wait_s, talk_s, coalesce(cb_made, false) AS cb_made, caller_key, call_id,
-           problem, problem_field,
+           problem, problem_field, left_out,
            CASE WHEN problem IS NOT NULL THEN left({raw_case}, 200) END AS raw
     FROM f
     """

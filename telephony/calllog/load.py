@@ -1,8 +1,11 @@
 """Load one supplier call log into the store, in the national definitions.
 
-Every call read is either loaded or rejected with its row number and reason (calls read = calls
-loaded + calls rejected; the load report checks it against what landed in the tables). A call
-"not an inbound call" (outbound, internal) is counted among the rejected, with that reason.
+Every call read is loaded, left out as not inbound, or rejected with its row number and reason
+(calls read = calls loaded + calls rejected + calls not inbound (left out); the load report checks
+it against what landed in the tables). A call that is not an inbound call (outbound, internal) is
+not an error in the file, so it is counted apart from the rejected and not listed among them. A
+footer after the last call ('Total calls: 2357') is not a call: it is named in the report, and
+where it states the number of calls, that number is checked against the calls read.
 
 Where the calls go:
   * `call_log_slots`, `call_log_waits`, `call_log_callers`: every loaded call, for the views only
@@ -36,7 +39,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -46,7 +49,7 @@ from telephony import queries
 from telephony.calllog.convert import positions, stage_calls
 from telephony.calllog.fields import LABELS
 from telephony.calllog.profile import Profile, ProfileError
-from telephony.calllog.read import Layout, correct_row_numbers, detect_layout, stage_raw
+from telephony.calllog.read import Layout, correct_row_numbers, detect_layout, drop_footer, stage_raw
 from telephony.formats import is_real_pcn
 from telephony.problems import FileProblem
 from telephony.report import MAX_REJECTS_IN_REPORT, LoadReport
@@ -64,7 +67,8 @@ class CallLogReport(LoadReport):
     """A load report whose rows are calls."""
 
     profile_name: str = ""
-    not_inbound: int = 0          # of the rejected: calls that are not inbound calls
+    not_inbound: int = 0          # calls left out as not inbound (outbound, internal); not among the rejected
+    footers: list[str] = field(default_factory=list)     # lines after the last call that are not calls
 
     @property
     def kind_label(self) -> str:
@@ -72,7 +76,16 @@ class CallLogReport(LoadReport):
 
     def lines(self) -> list[str]:
         out = super().lines()
-        return [line.replace("  rows read", "  calls read", 1) for line in out]
+        counts = f"  rows read {self.rows_read:,}; loaded {self.rows_loaded:,}; rejected {self.rows_rejected:,}"
+        mine = (f"  calls read {self.rows_read:,}; loaded {self.rows_loaded:,}; rejected {self.rows_rejected:,}; "
+                f"not inbound (left out) {self.not_inbound:,}")
+        return [mine if line == counts else line for line in out]
+
+    @property
+    def counts(self) -> str:
+        """Calls read = loaded + rejected + left out, in words."""
+        return (f"Calls read {self.rows_read:,} = loaded {self.rows_loaded:,} + rejected {self.rows_rejected:,} "
+                f"+ not inbound (left out) {self.not_inbound:,}.")
 
 
 def session_salt() -> bytes:
@@ -222,7 +235,8 @@ def load_call_log(store, path: str | Path, profile: Profile, *, name: str | None
 def _failed(report: CallLogReport, message: str) -> None:
     report.status = "failed"
     report.message = message
-    report.rows_read = report.rows_loaded = report.rows_rejected = 0
+    report.rows_read = report.rows_loaded = report.rows_rejected = report.not_inbound = 0
+    report.footers = []
     report.rejects, report.overlaps, report.notes, report.reconciliation = [], [], [], []
 
 
@@ -235,17 +249,22 @@ def _load(store, path: Path, layout: Layout, profile: Profile, source_id: int, r
     con = store.con
     pos = positions(layout, profile)
     kept, empty = stage_raw(con, path, layout, caller=pos.get("caller"), salt=salt.hex(), temp_dir=scratch)
+    footers = drop_footer(con, layout, "cl_raw")
+    kept -= len(footers)
+    report.footers = [f.text for f in footers]
     if kept == 0:
         raise FileProblem("has a header but no rows of calls")
     stage_calls(con, layout, profile, pos)
     con.execute("DROP TABLE cl_raw")        # the raw text goes as soon as each call is typed
-    read, good = con.execute("SELECT count(*), count(*) FILTER (WHERE problem IS NULL) FROM cl_calls").fetchall()[0]
+    read, good, left_out = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE problem IS NULL), count(*) FILTER (WHERE left_out)
+           FROM cl_calls""").fetchall()[0]
     if good == 0:
         first = con.execute("""SELECT row_number, problem FROM cl_calls ORDER BY row_number LIMIT 3""").fetchall()
         raise FileProblem("has no call that can be loaded with this mapping; for example "
                           + "; ".join(f"row {r}: {p}" for r, p in first))
     if read > good:
-        correct_row_numbers(con, path, layout, "cl_calls", kept + empty)
+        correct_row_numbers(con, path, layout, "cl_calls", kept + empty + len(footers))
     _resolve_units(store, profile, report)
     con.execute("""CREATE OR REPLACE TEMP TABLE cl_good AS
                    SELECT c.*, u.unit_id FROM cl_calls c JOIN cl_unit_map u USING (practice_code)
@@ -262,12 +281,10 @@ def _load(store, path: Path, layout: Layout, profile: Profile, source_id: int, r
            SELECT $s, $location, c.row_number, coalesce(h.header, c.problem_field), c.problem, c.raw
            FROM cl_calls c LEFT JOIN (SELECT field, any_value(header) AS header FROM cl_field_headers GROUP BY field) h
                 ON h.field = c.problem_field
-           WHERE c.problem IS NOT NULL""",
+           WHERE c.problem IS NOT NULL AND NOT c.left_out""",
         {"s": source_id, "location": location})
-    rejected = read - good
-    report.not_inbound = _scalar(
-        con, """SELECT count(*) FROM cl_calls WHERE problem_field = 'direction'
-                OR (problem_field = 'outcome' AND problem LIKE '%not an inbound call%')""")
+    rejected = read - good - left_out
+    report.not_inbound = int(left_out)
     months_touched = _apply_precedence(store, source_id, report)
 
     with_waits = "wait" in pos
@@ -301,9 +318,14 @@ def _load(store, path: Path, layout: Layout, profile: Profile, source_id: int, r
     outcomes = _scalar(con, """SELECT coalesce(sum(value), 0) FROM calls_by_band
                                WHERE source_id = $s AND indicator IN (2, 3, 4, 5)""", s=source_id)
     report.rows_read, report.rows_loaded, report.rows_rejected = int(read), int(loaded), int(rejected)
+    stated = [f for f in footers if f.calls is not None]
+    if len(stated) == 1:
+        report.reconciliation.append(
+            {"check": f"calls read = the calls the file's footer states ('{stated[0].text[:60]}')",
+             "expected": float(stated[0].calls), "actual": float(read), "ok": stated[0].calls == read})
     report.reconciliation += [
-        {"check": "calls read = calls loaded + calls rejected", "expected": float(read),
-         "actual": float(loaded + rejected), "ok": read == loaded + rejected},
+        {"check": "calls read = calls loaded + calls rejected + calls not inbound (left out)", "expected": float(read),
+         "actual": float(loaded + rejected + left_out), "ok": read == loaded + rejected + left_out},
         {"check": "calls loaded = calls in the monthly figures + calls shown in the call-level views only "
                   "(where published figures win)", "expected": float(loaded), "actual": float(in_facts + views_only),
          "ok": loaded == in_facts + views_only},
@@ -422,8 +444,15 @@ def _apply_precedence(store, source_id: int, report: CallLogReport) -> set[dt.da
 
 def _notes(con, report: CallLogReport, pos: dict[str, int], profile: Profile, empty: int, in_facts: int) -> None:
     if report.not_inbound:
-        report.notes.append(f"{report.not_inbound:,} of the rejected rows are not inbound calls (outbound or "
-                            "internal): the national figures count external inbound calls only.")
+        words = con.execute("""SELECT raw, count(*) FROM cl_calls WHERE left_out GROUP BY raw
+                               ORDER BY count(*) DESC, raw LIMIT 6""").fetchall()
+        said = ", ".join(f"'{w}' {n:,}" for w, n in words[:5]) + (", ..." if len(words) > 5 else "")
+        report.notes.append(f"{report.not_inbound:,} calls are not inbound (left out): outbound or internal calls "
+                            f"({said}). The national figures count external inbound calls only, so they are not "
+                            "rejected rows either.")
+    for footer in report.footers:
+        report.notes.append(f"The line '{footer}' after the last call is a footer, not a call: it was not read "
+                            "as one.")
     if empty:
         report.notes.append(f"{empty:,} empty rows were skipped (not calls).")
     if in_facts:

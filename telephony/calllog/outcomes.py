@@ -19,7 +19,7 @@ NATIONAL = {
     "ivr": (2, "Ended in the IVR, before queueing (CBT002)"),
     "missed": (4, "Missed, voicemail included (CBT004)"),
     "callback_requested": (5, "Callback requested (CBT005)"),
-    "not_inbound": (None, "Not an inbound call: left out, reported as rejected"),
+    "not_inbound": (None, "Not an inbound call (outbound, internal): left out, counted apart"),
 }
 OUTCOME_NAMES = tuple(NATIONAL)
 LABEL = {k: v[1] for k, v in NATIONAL.items()}

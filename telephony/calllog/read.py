@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,6 +248,56 @@ def stage_raw(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, caller
     return kept, total - kept
 
 
+# A footer's first cell: a total or count, an end-of-report or generated-on line, a page number.
+FOOTER = (r"^\s*((grand\s+)?(total|totals|count|summary)\b|(number|no\.?)\s+of\s+(calls|records|rows)\b"
+          r"|\d[\d,]*\s+(calls|records|rows|results)\b|(calls|records|rows|results)\s*[:=]"
+          r"|end\s+of\s+(the\s+)?(report|export|file|log|data)\b"
+          r"|((report|export|file)\s+)?(generated|exported|printed|created|run)\s+(on|at|by)\b"
+          r"|page\s+\d+(\s+of\s+\d+)?\s*$)")
+# A footer that states the number of calls: '2357 calls', 'Total calls: 2,357', 'Records: 2357'.
+_FOOTER_COUNT = re.compile(r"\b(calls?|records?|rows?)\b")
+_NUMBER = re.compile(r"\d[\d,]*")
+
+
+@dataclass
+class Footer:
+    """A line after the last call that is not a call (a total, a 'generated on' line)."""
+
+    row_number: int
+    text: str
+
+    @property
+    def calls(self) -> int | None:
+        """The number of calls the line states, if it states one ('Total calls: 2357')."""
+        numbers = _NUMBER.findall(self.text)
+        if len(numbers) != 1 or not _FOOTER_COUNT.search(self.text.lower()):
+            return None
+        return int(numbers[0].replace(",", ""))
+
+
+def drop_footer(con: duckdb.DuckDBPyConnection, layout: Layout, table: str) -> list[Footer]:
+    """Remove from `table` the lines after the last call that are footers: their first filled
+    cell reads like a total, a count, 'end of report' or 'generated on', and at most one other
+    cell is not a number. Only a trailing run counts: such a line among calls stays a call (and
+    is rejected with a reason if it cannot be one). Returns the footers, in file order."""
+    n = len(layout.headers)
+    cells = [f"c{i}" for i in range(n)]
+    filled = " + ".join(f"({c} IS NOT NULL)::INT" for c in cells)
+    numeric = " + ".join(f"coalesce(regexp_full_match({c}, '[0-9.,:%/ ]+'), false)::INT" for c in cells)
+    found = con.execute(
+        f"""WITH f AS (
+                SELECT rid, row_number, concat_ws(' ', {', '.join(cells)}) AS text,
+                       coalesce(regexp_matches(lower(coalesce({', '.join(cells)})), $pattern), false)
+                       AND ({filled} <= 2 OR {filled} - ({numeric}) <= 1) AS footer
+                FROM {table})
+            SELECT rid, row_number, text FROM f
+            WHERE footer AND rid > (SELECT coalesce(max(rid), -1) FROM f WHERE NOT footer)
+            ORDER BY rid""", {"pattern": FOOTER}).fetchall()
+    if found:
+        con.execute(f"DELETE FROM {table} WHERE rid >= $first", {"first": found[0][0]})
+    return [Footer(int(r), str(t)[:200]) for _, r, t in found]
+
+
 def correct_row_numbers(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, table: str,
                         lines_read: int) -> None:
     """DuckDB skips blank lines in a CSV, so rows after one are numbered too low; shift the
@@ -282,6 +333,7 @@ def inspect_file(path: Path, temp_dir=None) -> Inspection:
     try:
         con.execute("SET enable_progress_bar = false")
         rows, _ = stage_raw(con, path, layout, temp_dir=temp_dir, table="insp")
+        rows -= len(drop_footer(con, layout, "insp"))
         if rows == 0:
             raise FileProblem("has a header but no rows of calls")
         samples: dict[str, list[str]] = {}

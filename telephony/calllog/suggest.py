@@ -55,10 +55,20 @@ def suggest_sites(values: list[str], practices: dict[str, str]) -> dict[str, tup
     return out
 
 
-def suggest_practice(file_name: str, practices: dict[str, str]) -> str | None:
-    """A practice code in the file name, if it is one the loaded files know."""
-    found = [c for c in _CODE_IN_TEXT.findall(Path(file_name).stem.upper()) if c in practices]
-    return found[0] if len(set(found)) == 1 else None
+def suggest_practice(file_name: str, practices: dict[str, str], title: list[str] = ()) -> str | None:
+    """The practice the file names, in its file name or the lines above its header ('Practice:
+    E81050'): an ODS code (one the loaded files know, if several are given), or the name of a
+    practice the loaded files know. None unless exactly one practice fits."""
+    texts = [Path(file_name).stem, *title]
+    found = {c for t in texts for c in _CODE_IN_TEXT.findall(str(t).upper())}
+    known = {c for c in found if c in practices}
+    if len(known) == 1:
+        return known.pop()
+    if len(found) == 1 and not known:
+        return found.pop()
+    words = f" {value_key(' '.join(texts))} "
+    hits = {c for c, n in practices.items() if len(value_key(n)) > 5 and f" {value_key(n)} " in words}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def suggest_profile(insp: Inspection, file_name: str = "", practices: dict[str, str] | None = None) -> Suggested:
@@ -86,5 +96,5 @@ def suggest_profile(insp: Inspection, file_name: str = "", practices: dict[str, 
                 profile.sites[value] = code
             suggested.site_reasons[value] = why
     else:
-        profile.practice = suggest_practice(file_name, practices)
+        profile.practice = suggest_practice(file_name, practices, layout.title)
     return suggested
