@@ -47,8 +47,9 @@ class Watcher:
 
     def check(self) -> list[str]:
         """One round: end the sessions disconnected for longer than the TTL; return their ids.
-        A session is timed from the first round that found it disconnected (never earlier than
-        Streamlit's own clock started), and a reconnection starts the wait again."""
+        A session is timed from the first round that found it disconnected, which is never
+        before it really disconnected, so it is never ended while Streamlit would still let it
+        reconnect; a reconnection starts the wait again."""
         now = self.clock()
         ended = []
         for session_id in self.watching():
