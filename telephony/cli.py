@@ -103,7 +103,7 @@ def _stop_on_sigterm(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code. Whatever way the command ends (done, an error,
-    SIGTERM) the temporary folders it made are removed; folders that an earlier run killed
+    Ctrl+C, SIGTERM) the temporary folders it made are removed; folders that an earlier run killed
     outright (SIGKILL) left behind are swept first (telephony.tempdirs)."""
     tempdirs.sweep()
     before = set(tempdirs.held())
@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return _run(argv)
+    except KeyboardInterrupt:
+        print("stopped (Ctrl+C); nothing from an unfinished file was kept", file=sys.stderr)
+        return 128 + signal.SIGINT
     finally:
         if on_main_thread:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

@@ -179,7 +179,8 @@ def test_a_crashed_servers_folders_are_swept_at_the_next_start_and_a_live_ones_k
     """The fixture's server is alive and holds folders; a killed process's folder is not."""
     port, tmp = server
     env = {**os.environ, "PYTHONPATH": str(PROJECT), "TMPDIR": str(tmp)}
-    make = "from telephony import tempdirs; print(tempdirs.make('cbt-session-'), flush=True); import time; time.sleep(600)"
+    make = ("from telephony import tempdirs; print(tempdirs.make('cbt-session-'), flush=True); "
+            "import time; time.sleep(600)")
     killed = subprocess.Popen([sys.executable, "-c", make], env=env, stdout=subprocess.PIPE, text=True)
     dead_folder = Path(killed.stdout.readline().strip())
     killed.kill()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -159,6 +160,16 @@ def test_the_cli_removes_its_folder_when_the_load_raises(scratch, tmp_path, monk
     assert not list(scratch.glob("cbt-*"))
 
 
+_writers: list[int] = []   # FIFO ends held open while a CLI waits on them
+
+
+@pytest.fixture(autouse=True)
+def _close_writers():
+    yield
+    while _writers:
+        os.close(_writers.pop())
+
+
 def _blocked_cli(tmp: Path, name: str) -> tuple[subprocess.Popen, Path]:
     """`python -m telephony load` reading a FIFO nobody writes to, so it waits inside the load
     with its store's folder made; the process and that folder."""
@@ -166,25 +177,33 @@ def _blocked_cli(tmp: Path, name: str) -> tuple[subprocess.Popen, Path]:
     os.mkfifo(fifo)
     env = {**os.environ, "PYTHONPATH": str(PROJECT), "TMPDIR": str(tmp)}
     before = set(tmp.glob("cbt-store-*"))
-    proc = subprocess.Popen([sys.executable, "-m", "telephony", "load", str(fifo), "--db", str(tmp / f"{name}.duckdb")],
-                            cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "telephony", "load", str(fifo),
+                             "--db", str(tmp / f"{name}.duckdb")], cwd=PROJECT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (made := set(tmp.glob("cbt-store-*")) - before):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the CLI made no folder within 60 s"
         time.sleep(0.05)
     (folder,) = made
-    time.sleep(0.5)   # well inside the load by now (it waits for the FIFO)
-    assert proc.poll() is None
+    # Opening the FIFO's other end returns once the CLI has opened it to read: from then on the
+    # CLI is inside the load, waiting for bytes that never come (the end is kept open).
+    writer = []
+    opener = threading.Thread(target=lambda: writer.append(os.open(fifo, os.O_WRONLY)), daemon=True)
+    opener.start()
+    opener.join(60)
+    assert writer and proc.poll() is None, "the CLI never started reading the file"
+    _writers.extend(writer)
     return proc, folder
 
 
 @posix_only
-def test_the_cli_removes_its_folder_on_sigterm(tmp_path):
-    proc, folder = _blocked_cli(tmp_path, "term")
-    proc.send_signal(signal.SIGTERM)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
+def test_the_cli_removes_its_folder_when_stopped(tmp_path, sig):
+    proc, folder = _blocked_cli(tmp_path, "stopped")
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err
     assert not folder.exists()
 
@@ -198,8 +217,9 @@ def test_a_later_cli_run_sweeps_what_a_killed_one_left_and_never_a_running_ones(
         killed.communicate(timeout=60)
         assert killed_folder.is_dir(), "SIGKILL leaves the folder (nothing can run)"
         env = {**os.environ, "PYTHONPATH": str(PROJECT), "TMPDIR": str(tmp_path)}
-        later = subprocess.run([sys.executable, "-m", "telephony", "report", "--db", str(tmp_path / "none.duckdb"),
-                                "--pcn", "U49574"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+        later = subprocess.run([sys.executable, "-m", "telephony", "report", "--pcn", "U49574",
+                                "--db", str(tmp_path / "none.duckdb")],
+                               cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
         assert later.returncode == 2, later.stderr
         assert not killed_folder.exists(), "the later run did not sweep the killed run's folder"
         assert running_folder.is_dir() and running.poll() is None, "a running CLI's folder was swept"
