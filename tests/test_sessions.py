@@ -110,7 +110,8 @@ def test_uploads_are_written_only_to_the_sessions_folder_and_removed_with_it(tmp
     spill = data.uploads.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
     assert Path(spill).resolve().is_relative_to(folder.resolve())
 
-    # The session ends: Streamlit drops its state; the folder goes with it.
+    # Without a server (AppTest) no watcher runs: the folder goes when the session's data is
+    # collected (with a server it goes when Streamlit drops the session: test_session_end.py).
     del data
     del at
     gc.collect()
