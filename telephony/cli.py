@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from telephony import tempdirs
 from telephony.formats import WAIT_BANDS
 from telephony.gate import Gate, Identifiers, Policy, Refused, round_count
 from telephony.store import Store
@@ -92,7 +95,34 @@ def _open(db: Path) -> Store | None:
         return None
 
 
+def _stop_on_sigterm(signum, frame):
+    # Python's default for SIGTERM is to die on the spot, leaving the store's folder (with any
+    # expanded zip members) behind. Raised instead, the run unwinds like any other exit.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code. Whatever way the command ends (done, an error,
+    Ctrl+C, SIGTERM) the temporary folders it made are removed; folders that an earlier run killed
+    outright (SIGKILL) left behind are swept first (telephony.tempdirs)."""
+    tempdirs.sweep()
+    before = set(tempdirs.held())
+    on_main_thread = threading.current_thread() is threading.main_thread()   # only it gets signals
+    if on_main_thread:
+        previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("stopped (Ctrl+C); nothing from an unfinished file was kept", file=sys.stderr)
+        return 128 + signal.SIGINT
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        for folder in set(tempdirs.held()) - before:
+            tempdirs.remove(folder)
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m telephony", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 

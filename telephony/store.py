@@ -35,7 +35,7 @@ import duckdb
 import pandas as pd
 from zlib_ng import zlib_ng
 
-from telephony import limits, queries
+from telephony import limits, queries, tempdirs
 from telephony.isolate import run_isolated
 from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.formats import SHARED_ACCOUNT, is_real_pcn
@@ -101,9 +101,12 @@ class Store:
         query needs, so many months fit a laptop."""
         self.path = str(path) if path else ":memory:"
         self.spill_to = Path(spill_to).resolve() if spill_to and not path else None
+        self._cleanup = None
         if temp_dir is None:
-            temp_dir = tempfile.mkdtemp(prefix="cbt-store-")
-            self._cleanup = weakref.finalize(self, shutil.rmtree, temp_dir, True)
+            # Removed by close(), else when the store is collected or the process exits
+            # (telephony.tempdirs); a later process sweeps it if this one is killed.
+            temp_dir = tempdirs.make("cbt-store-")
+            self._cleanup = weakref.finalize(self, tempdirs.remove, temp_dir)
         self.temp_dir = Path(temp_dir).resolve()
         self.temp_dir.mkdir(parents=True, exist_ok=True)
         self.read_dirs = [Path(d).resolve() for d in read_dirs]
@@ -174,7 +177,10 @@ class Store:
         return queries.run(self.con, name, **params)
 
     def close(self) -> None:
+        """Close the database; a temporary folder the store made for itself goes with it."""
         self.con.close()
+        if self._cleanup is not None:
+            self._cleanup()
 
     # ------------------------------------------------------------------ loading
     def load_many(self, paths, names=None) -> list[LoadReport]:

@@ -1,18 +1,18 @@
 """Per-browser-session data: the sample store, the uploads store and the session's temp folder.
 
 Held in `st.session_state` only (never `st.cache_resource`, never a module global), so one
-session's uploads cannot be seen from another. The temp folder is removed when the session's
-state is dropped (the session ended) or when the user clears their uploads.
+session's uploads cannot be seen from another. The session's folder and databases go when
+Streamlit drops the session (ui.session_end) and its uploads when the user clears them; folders a
+crashed server left are swept when the next one starts (telephony.tempdirs).
 """
 
 from __future__ import annotations
 
-import atexit
+import functools
 import hashlib
 import json
 import os
 import shutil
-import tempfile
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +20,11 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from telephony import limits
+from telephony import limits, tempdirs
 from telephony.gate import Gate, Identifiers, Policy
 from telephony.report import LoadReport
 from telephony.store import Store, copy_upload
+from ui import session_end
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -48,7 +49,7 @@ def limits_text() -> str:
 
 def _remove_sample(value) -> None:
     if value[2]:
-        shutil.rmtree(value[2], ignore_errors=True)
+        tempdirs.remove(value[2])
 
 
 def _cache_dir() -> Path:
@@ -73,7 +74,7 @@ def _sample_key() -> str:
 
 def _build_sample(target: Path) -> bool:
     """Load the sample into `target` (written whole or not at all); whether every file loaded."""
-    folder = Path(tempfile.mkdtemp(prefix="cbt-sample-"))
+    folder = tempdirs.make("cbt-sample-")
     try:
         store = Store(folder / "sample.duckdb", temp_dir=folder / "work", read_dirs=[SAMPLE_DIR])
         complete = all(r.status == "loaded" for r in store.load_many(sample_files()))
@@ -82,7 +83,7 @@ def _build_sample(target: Path) -> bool:
         shutil.copyfile(folder / "sample.duckdb", partial)
         os.replace(partial, target)      # whole or not at all, even with two servers starting
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        tempdirs.remove(folder)
     return complete
 
 
@@ -110,8 +111,7 @@ def _sample_snapshot() -> tuple[str, tuple[LoadReport, ...], str | None]:
                 target.unlink(missing_ok=True)
                 raise OSError("the sample did not load whole")
     except OSError:
-        temp = tempfile.mkdtemp(prefix="cbt-sample-")
-        atexit.register(shutil.rmtree, temp, True)
+        temp = str(tempdirs.make("cbt-sample-"))   # removed at exit (telephony.tempdirs)
         target = Path(temp) / "sample.duckdb"
         _build_sample(target)
     with duckdb.connect(str(target), read_only=True) as con:
@@ -202,16 +202,29 @@ class SessionData:
         return Gate(cached[1], policy)
 
 
-def _cleanup(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+def _end(ref: weakref.ref, folder: Path) -> None:
+    """The session is over: close its databases, then delete its folder."""
+    data = ref()
+    if data is not None:
+        for store in (data.sample, data.uploads):
+            if store is not None:
+                store.close()
+    tempdirs.remove(folder)
 
 
 def session() -> SessionData:
-    """This browser session's data. Its folder goes when Streamlit drops the session (its state
-    is garbage-collected), or at the latest when the server process exits."""
+    """This browser session's data. Its folder and databases go when Streamlit drops the
+    session: `server.disconnectedSessionTTL` seconds after its browser disconnected (ui.session_end).
+    Where no Streamlit server runs (AppTest), they go when the data is garbage-collected or the
+    process exits."""
     if "session_data" not in st.session_state:
-        temp_dir = Path(tempfile.mkdtemp(prefix="cbt-session-"))
+        temp_dir = tempdirs.make("cbt-session-")
         data = SessionData(temp_dir=temp_dir)
-        weakref.finalize(data, _cleanup, str(temp_dir))   # also runs at exit (atexit=True)
+        weakref.finalize(data, tempdirs.remove, temp_dir)
+        session_end.watch(functools.partial(_end, weakref.ref(data), temp_dir))
         st.session_state["session_data"] = data
     return st.session_state["session_data"]
+
+
+# Folders whose server was killed or crashed (never those of a server still running).
+tempdirs.sweep()
