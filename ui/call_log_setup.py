@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from telephony import text as tx
 from telephony.calllog import FIELDS, Profile, ProfileError, inspect_file, load_call_log, session_salt
 from telephony.calllog.fields import LABELS, value_key
 from telephony.calllog.outcomes import FROM_LABEL, LABEL, SUPPLIERS, suggest_outcome
@@ -129,7 +130,7 @@ def _use_saved_profile(current: dict) -> None:
     try:
         profile = Profile.from_json(saved.getvalue(), f"'{saved.name}'")
     except ProfileError as exc:
-        st.error(str(exc))
+        st.error(tx.md(exc))
         return
     headers = current["insp"].layout.headers
     missing = {f: h for f, h in profile.columns.items() if current["insp"].layout.position(h) is None}
@@ -138,8 +139,8 @@ def _use_saved_profile(current: dict) -> None:
     current["base"], current["why"] = profile, {f: f"from '{saved.name}'" for f in profile.columns}
     _reset_widgets()
     if missing:
-        st.warning("This file has no column " + "; ".join(f"'{h}' (for {LABELS[f]})" for f, h in missing.items())
-                   + f". Its columns are: {', '.join(headers)}. Choose them below.")
+        st.warning("This file has no column " + "; ".join(f"'{tx.md(h)}' (for {LABELS[f]})" for f, h in missing.items())
+                   + f". Its columns are: {tx.md(', '.join(headers))}. Choose them below.")
 
 
 def _columns_step(current: dict) -> dict[str, str]:
@@ -174,7 +175,7 @@ def _outcomes_step(current: dict, header: str | None, supplier: str) -> dict[str
         return {}
     words = insp.values.get(header)
     if words is None:
-        st.error(f"Column '{header}' has more than 60 different values, so it is probably not the outcome column.")
+        st.error(f"Column '{tx.md(header)}' has more than 60 different values, so it is probably not the outcome column.")
         return {}
     signature = (header, supplier, id(base))
     if st.session_state.get("calllog_outcome_sig") != signature:
@@ -214,7 +215,7 @@ def _practice_step(current: dict, columns: dict[str, str], store) -> tuple[str |
         return code(practice), {}
     values = insp.values.get(site)
     if values is None:
-        st.error(f"Column '{site}' has more than 60 different values, so it is probably not the site column.")
+        st.error(f"Column '{tx.md(site)}' has more than 60 different values, so it is probably not the site column.")
         return None, {}
     signature = (site, id(base))
     if st.session_state.get("calllog_site_sig") != signature:
@@ -236,8 +237,8 @@ def _mapping(sel: Selection, current: dict) -> None:
     store = data.uploads_store()
     insp, base = current["insp"], current["base"]
     _salt()
-    title = f" (above the header: '{' / '.join(insp.layout.title)[:120]}')" if insp.layout.title else ""
-    st.markdown(f"**{insp.rows:,} rows** read from '{current['name']}'{title}. Check each suggestion and correct "
+    title = f" (above the header: '{tx.md(tx.shorten(' / '.join(insp.layout.title), 120))}')" if insp.layout.title else ""
+    st.markdown(f"**{insp.rows:,} rows** read from '{tx.md(current['name'])}'{title}. Check each suggestion and correct "
                 "it where needed; nothing is loaded until you press **Load this call log**.")
     _use_saved_profile(current)
     base = current["base"]
@@ -260,7 +261,7 @@ def _mapping(sel: Selection, current: dict) -> None:
     pcn = st.text_input("PCN code (needed only for practices the files you loaded do not place in a PCN)",
                         value=base.pcn or known or "", key="calllog_pcn", placeholder="e.g. U49574", max_chars=6)
     if known:
-        st.caption(f"The files you loaded place this practice in PCN {known}.")
+        st.caption(f"The files you loaded place this practice in PCN {tx.md(known)}.")
     name = st.text_input("Name of this mapping", value=base.name, key="calllog_profile_name")
     profile = Profile(columns=columns, outcomes=outcomes, supplier=supplier, date_order=date_order,
                       practice=practice, sites=sites, pcn=code(pcn), name=name.strip())
@@ -268,7 +269,7 @@ def _mapping(sel: Selection, current: dict) -> None:
         profile.validate("The mapping")
         ready = True
     except ProfileError as exc:
-        st.error(str(exc))
+        st.error(tx.md(exc))
         ready = False
     left, right = st.columns(2)
     if ready:
@@ -298,13 +299,13 @@ def _last_report(sel: Selection) -> None:
     reports = data.sample_store().reports if last[0] == SAMPLE else data.upload_reports
     for i, report in enumerate(r for r in reports if id(r) in last[1]):
         if report.status == "failed":
-            st.error(report.message)
+            st.error(tx.md(report.message))
             continue
-        st.success(f"**{report.file_name}**: {report.status}. " + (
+        st.success(f"**{tx.md(report.file_name)}**: {report.status}. " + (
             f"Calls read {report.rows_read:,} = loaded {report.rows_loaded:,} + rejected {report.rows_rejected:,}."
-            if report.status == "loaded" else report.message), icon=":material/check_circle:")
+            if report.status == "loaded" else tx.md(report.message)), icon=":material/check_circle:")
         for line in report.overlaps + report.notes:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {tx.md(line)}")
         if report.rows_rejected and report in sel.store.reports:
             render.rejects(sel, report.source_id, report.file_name, report.rows_rejected, key=f"calllog_rejects_{i}")
 
@@ -329,7 +330,7 @@ def add_logs(sel: Selection) -> None:
         elif upload is not None:
             current = _inspect(upload, session().uploads_store())
             if current.get("error"):
-                st.error(current["error"])
+                st.error(tx.md(current["error"]))
             else:
                 _mapping(sel, current)
         _last_report(sel)
