@@ -1,13 +1,20 @@
 """The frame: page config, sidebar (data source, PCN, period, display mode) and navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import warmup
 
-# Icons are Material Symbols, never emoji: Streamlit checks an emoji icon against its emoji
-# catalogue, whose first use compiles a very large regular expression (0.1 s of a session's first
-# run, before the warm-up chart below can leave). tests/test_warmup.py keeps it so.
-st.set_page_config(page_title="GP phone access (CBT data)", page_icon=":material/call:", layout="wide")
+# The tab's icon is a file of the app's own: with a Material Symbol page icon the browser fetches
+# it from a Google font server on every load, and nothing may leave the machine. It must be set
+# before st.navigation, or the browser fetches the page's own icon that way instead; reading the
+# file costs Streamlit a numpy import before the warm-up chart (numpy comes with pandas anyway).
+# Other icons are Material Symbols (drawn from Streamlit's bundled font), never emoji: Streamlit
+# checks an emoji icon against its emoji catalogue, whose first use is slow (0.1 s of a session's
+# first run, before the warm-up chart below can leave). tests/test_warmup.py keeps it so.
+PAGE_ICON = Path(__file__).resolve().parent / "assets" / "phone.png"
+st.set_page_config(page_title="GP phone access (CBT data)", page_icon=PAGE_ICON, layout="wide")
 
 PAGES = [
     OVERVIEW := st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",

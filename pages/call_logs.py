@@ -3,6 +3,7 @@ data allows: demand by the hour or half hour, waits in fine buckets, repeat call
 
 import streamlit as st
 
+from telephony import text as tx
 from telephony.calllog import views
 from ui import current, render, sidebar
 from ui.call_log_setup import add_logs
@@ -19,23 +20,23 @@ if logs.empty:
     st.stop()
 what = "the synthetic example call logs" if sel.is_sample else "your call logs"
 names = sorted(set(logs["file_name"]))
-listed = f"{len(names)} file(s)" if sel.large else ", ".join(names[:4]) + (
+listed = f"{len(names)} file(s)" if sel.large else ", ".join(render.md(n) for n in names[:4]) + (
     f" and {len(names) - 4} more" if len(names) > 4 else "")
 render.text(sel, f"**Call-level views from {what}:** {listed}")
 if sel.pcn is None or sel.pcn not in set(logs["pcn_code"]):
     covered = logs.drop_duplicates("pcn_code")
-    render.text(sel, "The call logs loaded cover " + ", ".join(f"{n} ({c})" for c, n in
+    render.text(sel, "The call logs loaded cover " + ", ".join(render.md(f"{n} ({c})") for c, n in
                                                                   zip(covered["pcn_code"], covered["pcn_name"]))
-                + (f", not {sel.pcn_label}." if sel.pcn else "."))
+                + (f", not {render.md(sel.pcn_label)}." if sel.pcn else "."))
     first = covered["pcn_code"].iloc[0]
-    if st.button(f"Show {first}", key="calllog_show_pcn"):
+    if st.button(f"Show {tx.md(first)}", key="calllog_show_pcn"):
         sidebar.choose("pcn", first)
         st.rerun()
     st.stop()
 
 cover = sel.store.query("calllog_coverage", pcn=sel.pcn, start=sel.start, end=sel.end).iloc[0]
 if not cover["calls"]:
-    st.info(f"The call logs hold no calls for {sel.pcn_label} in {sel.period_label}; widen the period in the sidebar.")
+    st.info(f"The call logs hold no calls for {render.md(sel.pcn_label)} in {sel.period_label}; widen the period in the sidebar.")
     st.stop()
 n = int(cover["practices_with_logs"])
 render.text(sel, f"{int(cover['calls']):,} calls from the logs of {n} of the PCN's {sel.practices_reporting} "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from telephony import charts
+from telephony import text as tx
 from ui import current, render
 
 sel = current()
@@ -19,13 +20,13 @@ scopes = [("icb", f"PCNs in {sel.icb_short}"), ("england", "PCNs in England")]
 for scope, scope_label in scopes:
     rows = dist[(dist["scope"] == scope) & dist["metric"].isin(SHARES)].copy()
     if rows.empty or rows["pcns"].max() < 5:
-        st.info(f"{scope_label}: fewer than 5 PCNs with data, so no distribution is drawn.")
+        st.info(f"{render.md(scope_label)}: fewer than 5 PCNs with data, so no distribution is drawn.")
         continue
     rows["order"] = [list(SHARES).index(m) for m in rows["metric"]]
     rows = rows.sort_values("order")
     n = int(rows["pcns"].max())
     fig = charts.decile_strip(
-        rows, SHARES, f"{sel.pcn_name} among {n:,} {scope_label}",
+        rows, SHARES, f"{tx.plotly(tx.shorten(sel.pcn_name))} among {n:,} {tx.plotly(scope_label)}",
         sel.subtitle(f"Outcome shares; band = middle 80% of {n:,} PCNs, ticks = deciles, bar = median"),
         sel.source_line, pcn_label=sel.pcn_label, large=sel.large)
     data = rows.assign(metric=[SHARES[m] for m in rows["metric"]]).drop(columns=["order", "scope"])

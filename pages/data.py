@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from telephony import text as tx
 from telephony.caveats import caveats_for
 from ui import current, render, sidebar
 from ui.session import limits_text, session
@@ -48,16 +49,16 @@ else:
     for i, r in enumerate(reports):
         notable = r.status != "loaded" or r.rows_rejected or r.reconciled is False or r.overlaps
         icon = {"loaded": "✅", "duplicate": "♻️", "failed": "❌"}[r.status]
-        with st.expander(f"{icon} {r.file_name}: {r.status}" + (" — needs a look" if notable else ""),
+        with st.expander(f"{icon} {render.md(r.file_name)}: {r.status}" + (" — needs a look" if notable else ""),
                          expanded=bool(notable) and r.status != "duplicate"):
             if r.message:
-                (st.error if r.status == "failed" else st.info)(r.message)
+                (st.error if r.status == "failed" else st.info)(tx.md(r.message))
             if r.status == "loaded":
                 st.markdown(f"{r.kind_label}; months {', '.join(r.months) or '–'}; {r.practices:,} practices; "
                             f"{r.pcns:,} PCNs; {r.rows_read:,} rows read, {r.rows_loaded:,} loaded, "
                             f"{r.rows_rejected:,} rejected; {r.seconds:.1f} s.")
             for line in r.overlaps + r.notes:
-                st.markdown(f"- {line}")
+                st.markdown(f"- {tx.md(line)}")
             if r.reconciliation:
                 render.table(sel, pd.DataFrame(r.reconciliation), key=f"checks_{i}", grain="load-report",
                              download=False,

@@ -47,7 +47,7 @@ st.subheader("Beside the ICB and England")
 st.caption("Reference values for the same period, not a ranking. Systems are set up differently in every "
            "practice, so differences need care.")
 labels = {"pcn": "This PCN", "icb": "Its ICB", "england": "England"}
-render.text(sel, f"This PCN: {sel.pcn_label}. Its ICB: {sel.icb_name or 'not known'}.")
+render.text(sel, f"This PCN: {render.md(sel.pcn_label)}. Its ICB: {render.md(sel.icb_name) or 'not known'}.")
 measures = [("Inbound calls", "inbound", "count"), ("Calls per 1,000 patients a month", "calls_per_1000", "rate"),
             ("Answered", "answered_share", "share"), ("Ended in IVR", "ivr_share", "share"),
             ("Callback requested", "callback_requested_share", "share"), ("Missed", "missed_share", "share"),

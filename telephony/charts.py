@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from telephony import text as tx
 from telephony.formats import TIME_BANDS, WAIT_BANDS, WEEKDAYS
 
 NHS_BLUE = "#005EB8"
@@ -165,7 +166,8 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
                  *, pcn_label: str, large: bool = False, value_format: str = ".0%") -> go.Figure:
     """OpenPrescribing-style bands: for each metric, the 10th-90th percentile range across PCNs
     as a light band, deciles as ticks, the median bold, and the chosen PCN as a marker. No PCN
-    other than the chosen one is identifiable."""
+    other than the chosen one is identifiable. `pcn_label` is plain text; `title` and `subtitle`
+    are Plotly text (file text in them escaped with telephony.text.plotly)."""
     fig = go.Figure()
     names = [labels[m] for m in rows["metric"]]
     fig.add_bar(y=names, x=rows["p90"] - rows["p10"], base=rows["p10"], orientation="h",
@@ -179,12 +181,14 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
                     marker=dict(symbol="line-ns", size=24, line=dict(width=4, color="#212B32")),
                     text=[f"median {v:{value_format}}" for v in rows["p50"]], textposition="bottom center",
                     hovertemplate="%{y}: median %{x:.1%}<extra></extra>")
-    fig.add_scatter(y=names, x=rows["pcn_value"], mode="markers+text", name=pcn_label,
+    # The PCN's name is file text: escaped, and kept out of the hover template (where %{...} is
+    # a placeholder) by naming the trace and reading the name back.
+    fig.add_scatter(y=names, x=rows["pcn_value"], mode="markers+text", name=tx.plotly(tx.shorten(pcn_label)),
                     marker=dict(symbol="diamond", size=18 if large else 14, color=PALETTE[3],
                                 line=dict(width=2, color="#212B32")),
                     text=[f"<b>{v:{value_format}}</b>" if pd.notna(v) else "" for v in rows["pcn_value"]],
                     textposition="top center",
-                    hovertemplate=f"{pcn_label}: %{{x:.1%}}<extra></extra>")
+                    hovertemplate="%{fullData.name}: %{x:.1%}<extra></extra>")
     fig.update_xaxes(tickformat=value_format, title="Share of inbound calls (answered within 2 minutes: of answered calls)",
                      rangemode="tozero")
     fig.update_yaxes(title="", autorange="reversed")

@@ -13,6 +13,7 @@ A refusal raises `Refused`; pages show its message instead of the output.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass
@@ -97,7 +98,8 @@ class Identifiers:
         """The first practice identifier found in `text`, or None."""
         if not text:
             return None
-        upper = text.upper()
+        # Plotly text arrives HTML-escaped (telephony/text.py): "A &amp; B" must match "A & B".
+        upper = html.unescape(text).upper()
         for code in CODE_PATTERN.findall(upper):
             if code in self.codes:
                 return code

@@ -3,6 +3,7 @@ independent reader of workbook cells (so expected figures never come from the ap
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def shown_text(at: AppTest) -> str:
     axes, legends, hover text, data)."""
     parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error"):
-        parts += [str(e.value) for e in at.get(kind)]
+        parts += [as_shown(str(e.value)) for e in at.get(kind)]   # as the browser shows it
     for m in at.metric:
         parts += [str(m.label), str(m.value)]
     for frame in at.dataframe:
@@ -55,7 +56,7 @@ def shown_text(at: AppTest) -> str:
         parts += [str(c) for c in df.columns]
         parts += [str(v) for v in df.astype(str).to_numpy().ravel()]
     for chart in at.get("plotly_chart"):
-        parts.append(chart.proto.spec)
+        parts.append(html.unescape(chart.proto.spec))   # file text in charts is HTML-escaped
     for widget in (*at.selectbox, *at.radio):
         parts.append(str(widget.label))
         parts += [str(o) for o in widget.options]
@@ -102,3 +103,9 @@ def practice_identifiers(mapping_csv: Path) -> tuple[set[str], set[str]]:
     with open(mapping_csv, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     return {r["PRACTICE_CODE"] for r in rows}, {r["PRACTICE_NAME"] for r in rows}
+
+
+def as_shown(markdown: str) -> str:
+    """The text Streamlit's Markdown shows for file text escaped by telephony/text.py: backslash
+    escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

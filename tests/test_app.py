@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 
+from telephony.text import md
 from tests.app_support import (
     PAGES, REAL, SAMPLE, chart_titles, metric, pcn_sum, practice_identifiers, shown_text, start_app,
     table3_rows, upload, visit,
@@ -122,7 +123,8 @@ def test_real_workbook_uploaded_and_a_pcn_chosen():
     workbook = REAL / "Cloud Based Telephony Publication Summary January 2026.xlsx"
     lists = REAL / "PracPopJan26.csv"
     at = upload(start_app(), [workbook, lists])
-    assert any("Showing your uploaded files" in s.value and workbook.name in s.value for s in at.success)
+    # File names are shown as text: Markdown-escaped (telephony/text.py).
+    assert any("Showing your uploaded files" in s.value and md(workbook.name) in s.value for s in at.success)
     at.selectbox(key="pcn").set_value("U49574")
     at.run()
     at = visit(at, "overview")
@@ -169,4 +171,4 @@ def test_a_bad_upload_gets_a_plain_message_and_no_traceback(tmp_path):
     at.run()
     at = visit(at, "data")
     errors = [e.value for e in at.error]
-    assert any("notes.csv" in e and "matches none of the published CSV layouts" in e for e in errors), errors
+    assert any(md("notes.csv") in e and "matches none of the published CSV layouts" in e for e in errors), errors

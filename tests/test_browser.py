@@ -351,6 +351,41 @@ def test_the_server_asks_no_web_service_for_its_address(app_url):
     assert "External URL" not in log and "Network URL" not in log, log
 
 
+def test_the_browser_asks_no_host_but_the_app_on_any_page(new_page, app_url):
+    """Every request the browser makes, on every page, normal and shared screen, goes to the app
+    itself: no font server for an icon, no outside image or script. The tab's icon too."""
+    from urllib.parse import urlparse
+
+    own = urlparse(app_url).netloc
+    for query in ("", "?mode=shared"):
+        page = new_page()
+        requested: list[str] = []
+        page.context.on("request", lambda r, requested=requested: requested.append(r.url))
+        for _, path, h1, _ in PAGES:
+            page.goto(f"{app_url}/{path}{query}")
+            expect_page(page, h1, timeout=FIRST_RENDER_TIMEOUT)
+            icons = page.evaluate("() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)")
+            assert icons and all(urlparse(i).netloc == own for i in icons), (path, query, icons)
+        page.wait_for_timeout(1000)
+        away = [u for u in requested if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != own]
+        assert requested and not away, (query, away)
+
+
+def test_only_this_machine_can_connect(app_url):
+    """server.address = "localhost": the app does not answer on the machine's other addresses."""
+    port = int(app_url.rsplit(":", 1)[1])
+    try:   # the address this machine would send from (a UDP "connect" sends nothing)
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as s:
+            s.connect(("192.0.2.1", 9))
+            address = s.getsockname()[0]
+    except OSError:
+        address = "127.0.0.1"
+    if address.startswith("127."):
+        pytest.skip("this machine has no network address besides the loopback one")
+    with pytest.raises(OSError):
+        socket.create_connection((address, port), timeout=2).close()
+
+
 def test_upload_real_workbook_and_pick_a_pcn(new_page, app_url):
     if not REAL_DIR.is_dir():
         _missing(f"real published files not found: {REAL_DIR} does not exist")

@@ -25,6 +25,7 @@ from telephony.calllog.outcomes import LABEL, suggest_outcome, suggest_supplier
 from telephony.calllog.sample import example_logs, write_example_logs
 from telephony.calllog.suggest import suggest_profile, suggest_sites
 from telephony.cli import main
+from telephony.text import md
 from telephony.sample import write_sample
 from telephony.store import Store
 from tests.app_support import chart_titles, metric, practice_identifiers, shown_text, start_app, visit
@@ -576,7 +577,7 @@ def test_upload_map_adjust_and_see_the_page():
     # The log's calls are in the national model: every page works on them.
     for page in ("overview", "demand", "outcomes", "waits"):
         at = visit(at, page)
-        assert any("Showing your uploaded files" in s.value and XON_LOG.name in s.value for s in at.success), page
+        assert any("Showing your uploaded files" in s.value and md(XON_LOG.name) in s.value for s in at.success), page
     at = visit(at, "overview")
     assert metric(at, "Inbound calls") == f"{loaded:,}"
     assert metric(at, "Answered") == f"{counts['Answered'] / loaded:.1%}"

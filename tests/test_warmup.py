@@ -93,6 +93,13 @@ def test_every_icon_is_a_material_symbol_so_no_first_run_loads_the_emoji_catalog
             if isinstance(node, ast.keyword) and node.arg in {"icon", "page_icon"}:
                 found.append((path.name, node.lineno, node.value))
     assert len(found) >= 10, found     # the pages' icons, the banners' and the alerts'
+    # The tab's icon is the app's own file (a Material page icon is fetched from a font server).
+    own_file = [(name, line) for name, line, value in found
+                if name == "app.py" and isinstance(value, ast.Name) and value.id == "PAGE_ICON"]
+    assert len(own_file) == 1, found
     emoji = [(name, line) for name, line, value in found
-             if not (isinstance(value, ast.Constant) and str(value.value).startswith(":material/"))]
+             if (name, line) not in own_file
+             and not (isinstance(value, ast.Constant) and str(value.value).startswith(":material/"))]
     assert not emoji, f"icons that are not ':material/…:' strings: {emoji}"
+    icon = ROOT / "assets" / "phone.png"
+    assert icon.read_bytes().startswith(b"\x89PNG"), "the page icon is a PNG in the repository"

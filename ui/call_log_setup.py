@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from telephony import text as tx
 from telephony.calllog import FIELDS, Profile, ProfileError, inspect_file, load_call_log, session_salt
 from telephony.calllog.fields import LABELS, value_key
 from telephony.calllog.outcomes import FROM_LABEL, LABEL, SUPPLIERS, suggest_outcome
@@ -153,7 +154,7 @@ def _use_saved_profile(current: dict) -> None:
     try:
         profile = Profile.from_json(saved.getvalue(), f"'{saved.name}'")
     except ProfileError as exc:
-        st.error(str(exc))
+        st.error(tx.md(exc))
         return
     headers = current["insp"].layout.headers
     missing = {f: h for f, h in profile.columns.items() if current["insp"].layout.position(h) is None}
@@ -162,8 +163,8 @@ def _use_saved_profile(current: dict) -> None:
     current["base"], current["why"] = profile, {f: f"from '{saved.name}'" for f in profile.columns}
     _fill(profile)
     if missing:
-        st.warning("This file has no column " + "; ".join(f"'{h}' (for {LABELS[f]})" for f, h in missing.items())
-                   + f". Its columns are: {', '.join(headers)}. Choose them below.")
+        st.warning("This file has no column " + "; ".join(f"'{tx.md(h)}' (for {LABELS[f]})" for f, h in missing.items())
+                   + f". Its columns are: {tx.md(', '.join(headers))}. Choose them below.")
 
 
 def _columns_step(current: dict) -> dict[str, str]:
@@ -202,7 +203,7 @@ def _outcomes_step(current: dict, header: str | None, supplier: str) -> dict[str
         return {}
     words = insp.values.get(header)
     if words is None:
-        st.error(f"Column '{header}' has more than 60 different values, so it is probably not the outcome column.")
+        st.error(f"Column '{tx.md(header)}' has more than 60 different values, so it is probably not the outcome column.")
         return {}
     signature = (header, supplier, id(base))
     if st.session_state.get("calllog_outcome_sig") != signature:
@@ -244,7 +245,7 @@ def _practice_step(current: dict, columns: dict[str, str]) -> tuple[str | None, 
         return code(practice), {}
     values = insp.values.get(site)
     if values is None:
-        st.error(f"Column '{site}' has more than 60 different values, so it is probably not the site column.")
+        st.error(f"Column '{tx.md(site)}' has more than 60 different values, so it is probably not the site column.")
         return None, {}
     signature = (site, id(base))
     if st.session_state.get("calllog_site_sig") != signature:
@@ -284,8 +285,8 @@ def _mapping(sel: Selection, current: dict) -> None:
     store = data.uploads_store()
     insp = current["insp"]
     _salt()
-    title = f" (above the header: '{' / '.join(insp.layout.title)[:120]}')" if insp.layout.title else ""
-    st.markdown(f"**{insp.rows:,} rows** read from '{current['name']}'{title}. Check each suggestion and correct "
+    title = f" (above the header: '{tx.md(tx.shorten(' / '.join(insp.layout.title), 120))}')" if insp.layout.title else ""
+    st.markdown(f"**{insp.rows:,} rows** read from '{tx.md(current['name'])}'{title}. Check each suggestion and correct "
                 "it where needed; nothing is loaded until you press **Load this call log**.")
     _use_saved_profile(current)
     st.markdown("##### 1. Which column holds what")
@@ -307,7 +308,7 @@ def _mapping(sel: Selection, current: dict) -> None:
                         key="calllog_pcn", placeholder="e.g. U49574", max_chars=6)
     if known:
         st.caption(f"The files loaded (or the synthetic sample) place {'this practice' if practice else 'these practices'}"
-                   f" in PCN {known}.")
+                   f" in PCN {tx.md(known)}.")
     name = st.text_input("Name of this mapping", key="calllog_profile_name")
     profile = Profile(columns=columns, outcomes=outcomes, supplier=supplier, date_order=date_order,
                       practice=practice, sites=sites, pcn=code(pcn), name=name.strip())
@@ -324,7 +325,7 @@ def _mapping(sel: Selection, current: dict) -> None:
         pass    # said below, with everything else that is missing
     reason = "; ".join(missing)
     if right.button("Load this call log", key="calllog_load", type="primary", disabled=bool(missing),
-                    help=f"Not yet: {reason}." if missing else None):
+                    help=f"Not yet: {tx.md(reason)}." if missing else None):
         report = load_call_log(store, current["path"], profile, name=current["name"], salt=_salt())
         data.upload_reports.append(report)
         st.session_state["calllog_last"] = (UPLOADS, [id(report)])
@@ -335,7 +336,7 @@ def _mapping(sel: Selection, current: dict) -> None:
             sidebar.choose("data_source", UPLOADS)
             st.rerun()
     if missing:
-        right.caption(f"**Load this call log** is not available yet: {reason}.")
+        right.caption(f"**Load this call log** is not available yet: {tx.md(reason)}.")
 
 
 def _last_report(sel: Selection) -> None:
@@ -347,12 +348,12 @@ def _last_report(sel: Selection) -> None:
     reports = data.sample_store().reports if last[0] == SAMPLE else data.upload_reports
     for i, report in enumerate(r for r in reports if id(r) in last[1]):
         if report.status == "failed":
-            st.error(report.message)
+            st.error(tx.md(report.message))
             continue
-        st.success(f"**{report.file_name}**: {report.status}. " + (
-            report.counts if report.status == "loaded" else report.message), icon=":material/check_circle:")
+        st.success(f"**{tx.md(report.file_name)}**: {report.status}. " + (
+            report.counts if report.status == "loaded" else tx.md(report.message)), icon=":material/check_circle:")
         for line in report.overlaps + report.notes:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {tx.md(line)}")
         if report.rows_rejected and report in sel.store.reports:
             render.rejects(sel, report.source_id, report.file_name, report.rows_rejected, key=f"calllog_rejects_{i}")
 
@@ -377,7 +378,7 @@ def add_logs(sel: Selection) -> None:
         elif upload is not None:
             current = _inspect(upload)
             if current.get("error"):
-                st.error(current["error"])
+                st.error(tx.md(current["error"]))
             else:
                 _mapping(sel, current)
         _last_report(sel)

@@ -6,12 +6,14 @@ Pages never call st.dataframe, st.plotly_chart, st.download_button or st.table t
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Iterable
 
 import pandas as pd
 import streamlit as st
 
+from telephony import text as tx
 from telephony.gate import Refused
 from ui.selection import Selection
 
@@ -29,13 +31,15 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
                 icon=":material/cast:")
     st.title(title)
     if about_pcn and sel.pcn:
-        text(sel, f"#### {sel.pcn_label} · {sel.period_label}")
+        label = tx.shorten(sel.pcn_label)
+        text(sel, f"#### {tx.md(label)} · {sel.period_label}",
+             help=tx.md(sel.pcn_label) if label != tx.clean(sel.pcn_label) else None)
     if sel.is_sample:
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
                    "It is not real NHS data. Upload your own files in the sidebar.",
                    icon=":material/science:")
     elif sel.uploads:
-        names = ", ".join(sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
+        names = ", ".join(tx.md(tx.shorten(n)) for n in sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
         try:
             names = sel.gate.check_text(names)
         except Refused:   # a file named after a practice: say how many, not what
@@ -79,24 +83,31 @@ def need_pcn(sel: Selection) -> bool:
             st.info("The loaded files hold no PCN with call data. See the Data page for what was loaded.")
         return False
     if sel.practices_reporting == 1:
-        st.warning(f"**{sel.pcn_label}: figures come from a single reporting practice**, so they are that "
+        st.warning(f"**{tx.md(sel.pcn_label)}: figures come from a single reporting practice**, so they are that "
                    "practice's figures. Read them with that in mind.",
                    icon=":material/info:")
     return True
 
 
-def _csv(frame: pd.DataFrame, sel: Selection, title: str) -> bytes:
+def csv_bytes(frame: pd.DataFrame, comments: Iterable[str] = ()) -> bytes:
+    """A download safe to open in a spreadsheet: comment lines first, each one quoted cell of
+    plain text starting with '#'; then the table, with any text that would start a formula
+    neutralised (telephony/text.py, OWASP's advice)."""
     buf = io.StringIO()
-    buf.write(f"# {title}\n# {sel.subtitle('Data behind the chart')}\n# {sel.source_line}\n")
-    note = frame.attrs.get("disclosure_note")
-    if note:
-        buf.write(f"# {note}\n")
-    frame.to_csv(buf, index=False)
+    writer = csv.writer(buf, lineterminator="\n")
+    for line in comments:
+        writer.writerow([f"# {tx.plain(line)}"])
+    tx.csv_frame(frame).to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8")
 
 
+def _csv(frame: pd.DataFrame, sel: Selection, title: str) -> bytes:
+    note = frame.attrs.get("disclosure_note")
+    return csv_bytes(frame, [title, sel.subtitle("Data behind the chart"), sel.source_line, *([note] if note else [])])
+
+
 def _refused(exc: Refused) -> None:
-    st.warning(f"Not shown: {exc}", icon=":material/lock:")
+    st.warning(f"Not shown: {tx.md(exc)}", icon=":material/lock:")
 
 
 def _release(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_key, counts, shares):
@@ -151,16 +162,22 @@ def rejects(sel: Selection, source_id: int, file_name: str, count: int, *, key: 
         "ORDER BY location, row_number", {"s": source_id}).df()
     st.markdown(f"**{count:,} rejected rows**, each with its row in the file and the reason:")
     st.dataframe(frame.head(500), hide_index=True, key=f"table_{key}")
-    st.download_button("Download all rejected rows (CSV)", frame.to_csv(index=False).encode("utf-8"),
-                       file_name=f"rejected rows - {file_name}.csv", mime="text/csv", key=f"download_{key}")
+    st.download_button("Download all rejected rows (CSV)", csv_bytes(frame),
+                       file_name=f"rejected rows - {tx.clean(file_name)}.csv", mime="text/csv", key=f"download_{key}")
 
 
-def text(sel: Selection, markdown: str) -> None:
-    """Free text built from data (names, figures) passes the gate too."""
+def text(sel: Selection, markdown: str, help: str | None = None) -> None:
+    """Free text built from data (names, figures) passes the gate too. Names in it must already
+    be escaped with `md` (file text is never Markdown); `help`: a tooltip, Markdown too."""
     try:
-        st.markdown(sel.gate.check_text(markdown))
+        st.markdown(sel.gate.check_text(markdown), help=help and sel.gate.check_text(help))
     except Refused as exc:
         _refused(exc)
+
+
+def md(value, n: int = tx.LONG) -> str:
+    """A name from a file, shortened to `n` characters, as Markdown that shows it as written."""
+    return tx.md(tx.shorten(value, n))
 
 
 def fmt_count(v) -> str:

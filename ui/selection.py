@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from telephony import text as tx
 from telephony.charts import SAMPLE_SOURCE, SOURCE
 from telephony.gate import Gate, Policy
 from telephony.store import Store
@@ -36,7 +37,8 @@ class Selection:
 
     @property
     def pcn_label(self) -> str:
-        return f"{self.pcn_name} ({self.pcn})"
+        """Plain text, as read from the files (cleaned): escape it for where it is shown."""
+        return tx.clean(f"{self.pcn_name} ({self.pcn})")
 
     @property
     def period_label(self) -> str:
@@ -53,7 +55,7 @@ class Selection:
     @property
     def icb_short(self) -> str:
         """'NHS KENT AND MEDWAY INTEGRATED CARE BOARD' -> 'KENT AND MEDWAY ICB'."""
-        name = self.icb_name or "the ICB"
+        name = tx.clean(self.icb_name) or "the ICB"
         name = name.removeprefix("NHS ").removeprefix("nhs ")
         for long in (" INTEGRATED CARE BOARD", " Integrated Care Board"):
             if name.endswith(long):
@@ -61,8 +63,9 @@ class Selection:
         return name
 
     def subtitle(self, measure: str, where: str | None = None) -> str:
-        """Chart subtitle on two lines (Plotly does not wrap): the measure, then area and period."""
-        return f"{measure}<br>{where or self.pcn_label} · {self.period_label}"
+        """Chart subtitle on two lines (Plotly does not wrap): the measure (Plotly text), then
+        area (plain text, escaped here) and period."""
+        return f"{measure}<br>{tx.plotly(tx.shorten(where or self.pcn_label))} · {self.period_label}"
 
     def area(self, level: str = "pcn") -> dict:
         """Query params for one area over the period."""

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from telephony import text as tx
 from telephony.gate import Policy
 from ui.session import SAMPLE, UPLOADS, limits_text, session, upload_limit_mb
 from ui.selection import Selection
@@ -107,7 +108,8 @@ def build() -> Selection:
                 choose("pcn", (several if not several.empty else directory)["pcn_code"].iloc[0])
 
         def label(code: str) -> str:
-            return f"{by_code.loc[code, 'pcn_name']} ({code})"
+            # Options are shown as plain text (never Markdown); cleaned of bidirectional controls.
+            return tx.clean(f"{tx.shorten(by_code.loc[code, 'pcn_name'])} ({code})")
 
         pcn = st.sidebar.selectbox("PCN (type to search by name or code)", codes, format_func=label,
                                    **_seeded("pcn", codes[0]))
@@ -148,9 +150,9 @@ def build() -> Selection:
     uploads = [r.file_name for r in data.loaded_uploads()]
     return Selection(
         source=source, uploads=uploads, store=store, gate=data.gate(source, policy), policy=policy,
-        pcn=pcn, pcn_name=str(row["pcn_name"]) if row is not None else "",
+        pcn=pcn, pcn_name=tx.clean(row["pcn_name"]) if row is not None else "",
         icb=str(row["icb_code"]) if row is not None and pd.notna(row["icb_code"]) else None,
-        icb_name=str(row["icb_name"]) if row is not None and pd.notna(row["icb_name"]) else "",
+        icb_name=tx.clean(row["icb_name"]) if row is not None and pd.notna(row["icb_name"]) else "",
         start=start, end=end,
         practices_reporting=int(row["practices_reporting"]) if row is not None else 0,
         members=int(row["members"]) if row is not None and pd.notna(row["members"]) else None,
