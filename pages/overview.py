@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from telephony import charts
+from telephony import charts, metrics
 from ui import current, render
 from ui.render import fmt_count, fmt_share
 
@@ -34,7 +34,7 @@ tiles = [
      f"{fmt_count(pcn['callback_requested'])} calls (CBT005)"),
     ("Missed (includes voicemail)", fmt_share(pcn["missed_share"]), f"{fmt_count(pcn['missed'])} calls (CBT004)"),
     ("Answered within 2 minutes", fmt_share(pcn["answered_within_2min_share"]),
-     "Share of answered calls that waited 2 minutes or less (wait bands 0-60 and 61-120 s)."),
+     metrics.by_id("answered_within_2min_share").help),
     ("Callbacks made ÷ requested", "not used" if pcn["callback_requested"] == 0 else fmt_share(pcn["callback_made_ratio"]),
      "CBT006 ÷ CBT005. Where no callbacks were requested the practice does not use the feature."),
 ]
@@ -48,18 +48,15 @@ st.caption("Reference values for the same period, not a ranking. Systems are set
            "practice, so differences need care.")
 labels = {"pcn": "This PCN", "icb": "Its ICB", "england": "England"}
 render.text(sel, f"This PCN: {render.md(sel.pcn_label)}. Its ICB: {render.md(sel.icb_name) or 'not known'}.")
-measures = [("Inbound calls", "inbound", "count"), ("Calls per 1,000 patients a month", "calls_per_1000", "rate"),
-            ("Answered", "answered_share", "share"), ("Ended in IVR", "ivr_share", "share"),
-            ("Callback requested", "callback_requested_share", "share"), ("Missed", "missed_share", "share"),
-            ("Answered within 2 minutes", "answered_within_2min_share", "share"),
-            ("Callbacks made ÷ requested", "callback_made_ratio", "share"),
-            ("Shared-account calls (share of inbound)", "shared_account_share", "share")]
-table = pd.DataFrame({"Measure": [m[0] for m in measures]})
+measures = [metrics.by_id(m) for m in (
+    "inbound", "calls_per_1000", "answered_share", "ivr_share", "callback_requested_share", "missed_share",
+    "answered_within_2min_share", "callback_made_ratio", "shared_account_share")]
+table = pd.DataFrame({"Measure": [m.label for m in measures]})
 for _, area in areas.iterrows():
     values = []
-    for _, col, kind in measures:
-        v = area[col]
-        values.append(fmt_count(v) if kind == "count" else ("–" if pd.isna(v) else f"{v:,.0f}") if kind == "rate"
+    for m in measures:
+        v = area[m.id]
+        values.append(fmt_count(v) if m.kind == "count" else ("–" if pd.isna(v) else f"{v:,.0f}") if m.kind == "rate"
                       else fmt_share(v))
     table[labels[area["level"]]] = values
 render.table(sel, table, key="overview_reference", grain="area-comparison", row_key=["Measure"])

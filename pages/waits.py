@@ -4,7 +4,7 @@ and how long answered calls lasted."""
 import pandas as pd
 import streamlit as st
 
-from telephony import charts
+from telephony import charts, metrics
 from telephony.formats import WAIT_BANDS
 from ui import current, render
 from ui.render import fmt_share
@@ -15,20 +15,26 @@ if not render.need_pcn(sel):
     st.stop()
 
 monthly = sel.store.query("area_month_metrics", **sel.area("pcn"))
+# The period's figures as the registry defines them (telephony/metrics.py), the same row the
+# Overview reads: one denominator per measure, never re-derived here.
+period = sel.store.query("area_period_metrics", pcn=sel.pcn, icb=sel.icb or "", start=sel.start, end=sel.end)
+pcn = period[period["level"] == "pcn"].iloc[0]
 
 
-def band_sums(prefix: str) -> pd.Series:
-    return pd.Series([monthly[f"{prefix}_{i}"].sum(min_count=1) for i in range(4)], index=list(WAIT_BANDS))
+def band_counts(prefix: str) -> pd.Series:
+    return pd.Series([pcn[f"{prefix}_{i}"] for i in range(4)], index=list(WAIT_BANDS), dtype=float)
 
 
-answered, missed, duration = band_sums("answered_wait"), band_sums("missed_wait"), band_sums("answered_duration")
+answered, missed, duration = band_counts("answered_wait"), band_counts("missed_wait"), band_counts("answered_duration")
 if answered.isna().all() and missed.isna().all():
     st.info("Wait times need the Publication Summary workbook (Tables 4 and 5) or the practice-level "
             "**Calls Answered Metric** and **By Durations** zips for these months.")
     st.stop()
 
-within_2 = (answered.iloc[0] + answered.iloc[1]) / answered.sum() if answered.sum() else None
-gave_up_fast = missed.iloc[0] / missed.sum() if missed.sum() else None
+within_2, gave_up_fast = pcn["answered_within_2min_share"], pcn["missed_wait_0_share"]
+tiles = [metrics.by_id(m) for m in ("answered_within_2min_share", "missed_wait_0_share", "answered_duration_3_share")]
+for column, m in zip(st.columns(len(tiles)), tiles):
+    column.metric(m.label, fmt_share(pcn[m.id]), help=m.help)
 fig = charts.band_distributions(
     {"Answered calls: time waited": answered.fillna(0), "Missed calls: time waited before hanging up": missed.fillna(0)},
     f"{fmt_share(within_2, 0)} of answered calls waited 2 minutes or less; "
@@ -40,7 +46,7 @@ render.chart(sel, fig, data, key="waits_answered_vs_missed", grain="area-band", 
              counts=["answered_calls", "missed_calls"])
 
 if not duration.isna().all():
-    long_calls = duration.iloc[3] / duration.sum() if duration.sum() else None
+    long_calls = pcn["answered_duration_3_share"]
     fig = charts.band_distributions(
         {"Answered calls: call length": duration.fillna(0)},
         f"{fmt_share(long_calls, 0)} of answered calls lasted over 5 minutes",
@@ -51,11 +57,8 @@ if not duration.isna().all():
                  counts=["answered_calls"])
 
 if len(monthly) > 1:
-    trend = monthly.assign(
-        within_1=monthly["answered_wait_0"] / monthly["answered_with_waits"],
-        within_2=monthly["answered_within_2min_share"],
-        over_5=monthly["answered_wait_3"] / monthly["answered_with_waits"],
-    )
+    trend = monthly.assign(within_1=monthly["answered_wait_0_share"], within_2=monthly["answered_within_2min_share"],
+                           over_5=monthly["answered_wait_3_share"])
     fig = charts.lines_by_month(
         trend, {"within_1": "Answered within 1 minute", "within_2": "Answered within 2 minutes",
                 "over_5": "Answered after over 5 minutes"},
@@ -67,10 +70,13 @@ if len(monthly) > 1:
                       line_color=charts.GREY)
         fig.add_annotation(x="Jun 2026", y=1, yref="paper", text="Series break: one supplier's method changed",
                            showarrow=False, xanchor="left", yanchor="bottom", font=dict(color="#425563"))
-    data = trend[["month", "answered_with_waits", "answered_wait_0", "answered_wait_1", "answered_wait_3",
+    data = trend[["month", "answered_with_waits", "answered_wait_0", "answered_within_2min", "answered_wait_3",
                   "within_1", "within_2", "over_5"]].assign(month=trend["month"].dt.strftime("%Y-%m"))
     render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"],
-                 counts=["answered_with_waits", "answered_wait_0", "answered_wait_1", "answered_wait_3"])
+                 counts=["answered_with_waits", "answered_wait_0", "answered_within_2min", "answered_wait_3"],
+                 shares={"within_1": ("answered_wait_0", "answered_with_waits"),
+                         "within_2": ("answered_within_2min", "answered_with_waits"),
+                         "over_5": ("answered_wait_3", "answered_with_waits")})
 if sel.end and sel.start and sel.start.isoformat() < "2026-06-01" <= sel.end.isoformat():
     st.caption("Wait times break in series in June 2026, when one supplier corrected its method: compare months "
                "either side of it with care.")

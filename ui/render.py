@@ -60,12 +60,12 @@ def total_mismatches(sel: Selection, start, end) -> None:
 
     def name(file_name: str) -> str:   # a file named after a practice is not shown by name
         try:
-            return "a file" if sel.large else f"'{sel.gate.check_text(file_name)}'"
+            return "a file" if sel.large else f"'{tx.md(sel.gate.check_text(file_name))}'"
         except Refused:
             return "a file"
 
     for month, rows in found.groupby("month", sort=True):
-        lines = [f"- {name(r.file_name)}, {r.check_name}: the file says {r.expected:,.0f}, {r.actual:,.0f} loaded "
+        lines = [f"- {name(r.file_name)}, {tx.md(r.check_name)}: the file says {r.expected:,.0f}, {r.actual:,.0f} loaded "
                  f"({abs(r.difference):,.0f} {'more' if r.difference > 0 else 'fewer'})" for r in rows.itertuples()]
         st.warning(f"**{pd.Timestamp(month):%B %Y}: loaded figures do not match the file's own totals.** "
                    "Figures for this month may be off by the sizes shown; see the Data page.\n\n"

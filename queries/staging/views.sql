@@ -47,8 +47,9 @@ SELECT 'england', 'E92000001', * FROM stg_unit_month;
 -- The metric definitions, once. area_metrics(start, end, per_month) returns one row per area
 -- and month (per_month = true) or per area for the whole period (false, month = start).
 -- Counts are sums; shares are recomputed from counts, never taken from the files' rounded
--- percentages. A share is NULL where its denominator is 0 (e.g. callbacks made / requested
--- where no callbacks were requested: "not used", not "perfect").
+-- percentages; each measure's numerator and denominator are in telephony/metrics.py. A share
+-- is NULL where its denominator is 0 (e.g. callbacks made / requested where no callbacks were
+-- requested: "not used", not "perfect").
 CREATE OR REPLACE MACRO metric_share(part, whole) AS
     CASE WHEN whole > 0 THEN part::DOUBLE / whole END;
 
@@ -74,10 +75,24 @@ WITH counts AS (
            sum(answered_duration_2) AS answered_duration_2, sum(answered_duration_3) AS answered_duration_3,
            sum(missed_wait_0) AS missed_wait_0, sum(missed_wait_1) AS missed_wait_1,
            sum(missed_wait_2) AS missed_wait_2, sum(missed_wait_3) AS missed_wait_3,
-           -- answered calls whose wait bands are known: the denominator of "within 2 minutes"
-           sum(answered) FILTER (WHERE answered_wait_0 IS NOT NULL) AS answered_with_waits,
-           sum(answered) FILTER (WHERE answered_duration_0 IS NOT NULL) AS answered_with_durations,
-           sum(missed) FILTER (WHERE missed_wait_0 IS NOT NULL) AS missed_with_waits,
+           -- The calls in each family's four bands, where any band is published: the denominators of
+           -- the band shares and of "within 2 minutes". NHS England's Table 4 percentages are of the
+           -- bands' own total (CBT003 by wait), which can differ from answered (CBT007): December
+           -- 2025, practice N81111, bands 3,057 against answered 3,065, over 5 minutes printed 66.3%.
+           -- A blank band beside published ones is none.
+           sum(coalesce(answered_wait_0, 0) + coalesce(answered_wait_1, 0) + coalesce(answered_wait_2, 0)
+               + coalesce(answered_wait_3, 0))
+               FILTER (WHERE coalesce(answered_wait_0, answered_wait_1, answered_wait_2, answered_wait_3) IS NOT NULL)
+               AS answered_with_waits,
+           sum(coalesce(answered_duration_0, 0) + coalesce(answered_duration_1, 0) + coalesce(answered_duration_2, 0)
+               + coalesce(answered_duration_3, 0))
+               FILTER (WHERE coalesce(answered_duration_0, answered_duration_1, answered_duration_2,
+                                      answered_duration_3) IS NOT NULL)
+               AS answered_with_durations,
+           sum(coalesce(missed_wait_0, 0) + coalesce(missed_wait_1, 0) + coalesce(missed_wait_2, 0)
+               + coalesce(missed_wait_3, 0))
+               FILTER (WHERE coalesce(missed_wait_0, missed_wait_1, missed_wait_2, missed_wait_3) IS NOT NULL)
+               AS missed_with_waits,
            count(*) FILTER (WHERE answered + ivr + callback_requested + missed <> inbound) AS units_unbalanced,
            count(*) FILTER (WHERE callback_requested = 0) AS units_without_callbacks
     FROM area_unit_month
@@ -85,17 +100,9 @@ WITH counts AS (
     GROUP BY ALL
 )
 SELECT *,
-       metric_share(answered, inbound) AS answered_share,
-       metric_share(ended_in_ivr, inbound) AS ivr_share,
-       metric_share(callback_requested, inbound) AS callback_requested_share,
-       metric_share(missed, inbound) AS missed_share,
-       metric_share(callback_made, callback_requested) AS callback_made_ratio,
-       answered_wait_0 + answered_wait_1 AS answered_within_2min,
-       metric_share(answered_wait_0 + answered_wait_1, answered_with_waits) AS answered_within_2min_share,
-       inbound - (answered + ended_in_ivr + callback_requested + missed) AS balance_gap,
-       metric_share(inbound - (answered + ended_in_ivr + callback_requested + missed), inbound) AS balance_gap_share,
-       metric_share(shared_account_inbound, inbound) AS shared_account_share,
-       CASE WHEN patients > 0 THEN 1000.0 * rate_inbound / patients END AS calls_per_1000
+       -- The measures, rendered from the registry in telephony/metrics.py (metrics.staging_sql):
+       -- their definitions live there only.
+       -- {measures}
 FROM counts;
 
 -- area_unit_day_band (grain: area x unit x date x time band): the daily CSV detail with each
