@@ -7,6 +7,7 @@ import streamlit as st
 from telephony.caveats import caveats_for
 from ui import current, render, sidebar
 from ui.session import limits_text, session
+from ui.text import plain
 
 SHORT_KIND = {"summary_workbook": "Summary workbook", "by_day_time": "By Day and Time",
               "by_durations": "By Durations", "answered_metric": "Calls Answered", "csv_zip": "CSV zip",
@@ -22,6 +23,16 @@ st.markdown(f"Add files with **Add your files** in the sidebar: NHS England's Pu
             "(.xlsx), the practice-level zips (By Day and Time, By Durations, Calls Answered Metric), list sizes "
             "(Patients Registered at a GP Practice) and the practice-to-PCN mapping file. Several at once is fine. "
             f"**Limits:** {limits_text()}")
+
+own_failed = [r for r in data.upload_reports if r.status == "failed"]
+if sel.is_sample and own_failed:
+    # The page shows the sample's files below; the user's own failures must not hide behind it.
+    st.error(f"**{len(own_failed)} of your files could not be loaded.** Nothing from "
+             f"{'it' if len(own_failed) == 1 else 'them'} is shown anywhere.", icon=":material/error:")
+    if not sel.large:   # a shared screen names no file: a file name can name a practice
+        for r in own_failed:
+            st.markdown(f"**{plain(r.file_name)}**")
+            st.text(r.message)
 
 if not reports:
     st.info("No files loaded yet.")

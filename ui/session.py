@@ -173,11 +173,17 @@ class SessionData:
             return report
         folder = self.temp_dir / "uploads"
         folder.mkdir(exist_ok=True)
-        path = copy_upload(data, folder, name)
         try:
-            report = self.uploads_store().load(path, name, progress=progress)
-        finally:
-            path.unlink(missing_ok=True)   # the data now lives in the session's database
+            path = copy_upload(data, folder, name)
+            try:
+                report = self.uploads_store().load(path, name, progress=progress)
+            finally:
+                path.unlink(missing_ok=True)   # the data now lives in the session's database
+        except BaseException:
+            # Not loaded and not refused (the run was ended mid-way): forget the file, so the
+            # next run loads it rather than treating it as seen.
+            self.upload_ids.discard(file_id)
+            raise
         self.upload_reports.append(report)
         return report
 

@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from telephony.gate import Policy
+from ui.runs import Shield
+from ui.text import plain
 from ui.session import SAMPLE, UPLOADS, limits_text, session, upload_limit_mb
 from ui.selection import Selection
 
@@ -19,21 +21,28 @@ PROGRESS_BYTES = 1_000_000
 
 
 def _process_uploads(files) -> int:
-    """Load newly uploaded files; return how many loaded. Already-seen files are not re-read."""
+    """Load newly uploaded files; return how many loaded. Already-seen files are not re-read.
+
+    A click during a load does not cut it short (ui.runs.Shield): the file in progress finishes
+    loading, then this run stops as Streamlit asked, and the next run loads any file not yet
+    started, so every uploaded file ends loaded or refused with a message."""
     data = session()
     loaded = 0
     new = [f for f in files or [] if f.file_id not in data.upload_ids]
     if not new:
         return 0
+    shield = Shield()
     bar = st.progress(0.0, text="Reading files…") if sum(f.size for f in new) > PROGRESS_BYTES else None
     for i, f in enumerate(new):
         def step(fraction: float, text: str, i=i, f=f) -> None:
             if bar:
-                bar.progress(min((i + fraction) / len(new), 1.0), text=f"{f.name} ({i + 1} of {len(new)}): {text}…")
+                shield.call(bar.progress, min((i + fraction) / len(new), 1.0),
+                            text=f"{f.name} ({i + 1} of {len(new)}): {text}…")
         step(0.0, "starting")
         report = data.add_upload(f.file_id, f.name, f.getvalue(), progress=step)
         if report is not None and report.status == "loaded":
             loaded += 1
+        shield.release()   # the user clicked meanwhile: stop here; the next run takes the rest
     if bar:
         bar.empty()
     return loaded
@@ -55,6 +64,21 @@ def _seeded(key: str, default) -> dict:
     st.session_state.setdefault(f"chosen_{key}", default)
     st.session_state[key] = st.session_state[f"chosen_{key}"]
     return {"key": key, "on_change": _copy_choice, "args": (key,)}
+
+
+def _failures_note(failed, shared_screen: bool) -> None:
+    """Files of the user's that could not be loaded, whatever data is shown: each named, its
+    reason a click away (on a shared screen, only how many: a file name can name a practice)."""
+    if not failed:
+        return
+    st.sidebar.warning(f"**{len(failed)} of your files could not be loaded.** Nothing from "
+                       f"{'it' if len(failed) == 1 else 'them'} is shown; the Data page has the details.",
+                       icon=":material/error:")
+    if shared_screen:
+        return
+    for report in failed:
+        with st.sidebar.expander(plain(report.file_name), icon=":material/description:"):
+            st.text(report.message)
 
 
 def _month_label(m: dt.date) -> str:
@@ -85,9 +109,7 @@ def build() -> Selection:
         # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
         choose("data_source", UPLOADS)
         st.rerun()
-    failed = [r for r in data.upload_reports if r.status == "failed"]
-    if failed:
-        st.sidebar.caption(f"⚠️ {len(failed)} file(s) could not be loaded; see the Data page.")
+    _failures_note([r for r in data.upload_reports if r.status == "failed"], shared_screen)
 
     store = data.store(source)
     uploads_empty = source == UPLOADS and not data.loaded_uploads()
