@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_support import REAL, start_app, upload, visit
+from tests.app_support import sidebar_widget, REAL, start_app, upload, visit
 
 BAD_NAME = "Our practice figures.xlsx"
 
@@ -22,7 +22,7 @@ def _alerts(elements) -> str:
 
 def test_a_failed_upload_is_named_in_the_sidebar_while_the_sample_is_shown(failed_upload):
     at = failed_upload
-    assert at.radio(key="data_source").value == "sample"
+    assert sidebar_widget(at, "radio", "data_source").value == "sample"
     assert "1 of your files could not be loaded" in _alerts(at.sidebar.warning)
     named = [e for e in at.sidebar.expander if BAD_NAME.split(".")[0] in e.label]
     assert named, [e.label for e in at.sidebar.expander]
@@ -40,7 +40,7 @@ def test_the_data_page_lists_the_failure_while_the_sample_is_shown(failed_upload
 
 def test_a_shared_screen_counts_failures_without_naming_the_file(failed_upload):
     at = failed_upload
-    at.toggle(key="shared_screen").set_value(True).run()
+    sidebar_widget(at, "toggle", "shared_screen").set_value(True).run()
     try:
         assert "1 of your files could not be loaded" in _alerts(at.sidebar.warning)
         assert not [e for e in at.sidebar.expander if "practice figures" in e.label]
@@ -48,13 +48,13 @@ def test_a_shared_screen_counts_failures_without_naming_the_file(failed_upload):
         assert "1 of your files could not be loaded" in _alerts(at.error)
         assert BAD_NAME not in " ".join(t.value for t in at.text)
     finally:
-        at.toggle(key="shared_screen").set_value(False).run()
+        sidebar_widget(at, "toggle", "shared_screen").set_value(False).run()
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason=f"real published files not found at {REAL}")
 def test_calls_per_1000_without_list_sizes_says_which_file_to_add():
     at = upload(start_app(), [REAL / "Cloud Based Telephony Publication Summary January 2026.xlsx"])
-    assert at.radio(key="data_source").value == "uploads"
+    assert sidebar_widget(at, "radio", "data_source").value == "uploads"
     tile = next(m for m in at.metric if m.label.startswith("Calls per 1,000"))
     assert tile.value == "needs list sizes"
     captions = " ".join(c.value for c in at.caption)

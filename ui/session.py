@@ -133,6 +133,8 @@ class SessionData:
     uploads: Store | None = None
     upload_ids: set[str] = field(default_factory=set)
     upload_reports: list[LoadReport] = field(default_factory=list)
+    # Files loaded since the sidebar last switched the data shown to them.
+    new_uploads: int = 0
     _identifiers: dict[str, tuple[int, Identifiers]] = field(default_factory=dict)
 
     def sample_store(self) -> Store:
@@ -185,7 +187,14 @@ class SessionData:
             self.upload_ids.discard(file_id)
             raise
         self.upload_reports.append(report)
+        if report.status == "loaded":
+            self.new_uploads += 1
         return report
+
+    def take_new_uploads(self) -> int:
+        """How many files loaded since this was last asked (the sidebar then shows them)."""
+        count, self.new_uploads = self.new_uploads, 0
+        return count
 
     def clear_uploads(self) -> None:
         if self.uploads is not None:
