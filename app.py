@@ -40,9 +40,11 @@ body = st.container()
 first_run = "selection" not in st.session_state
 slot = warmup.plotly_slot(first_run and navigation.title in {page.title for page in CHARTED})
 
-from ui import sidebar  # noqa: E402  (pandas, DuckDB: after the blank chart is on its way)
+from ui import runs, sidebar  # noqa: E402  (pandas, DuckDB: after the blank chart is on its way)
 
-with body:
+# One run of this session at a time (ui/runs.py): a click before the last run ended starts a new
+# run at once, and two runs must never share the session's database connection.
+with body, runs.one_at_a_time():
     st.session_state["selection"] = sidebar.build()
     # The browser has the blank chart by now and goes on loading Plotly without it. Emptied before
     # the page runs, as nothing is drawn after a page stops early (st.stop).

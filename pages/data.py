@@ -27,6 +27,16 @@ st.markdown(f"Add files with **Add your files** in the sidebar: NHS England's Pu
             "(Patients Registered at a GP Practice) and the practice-to-PCN mapping file. Several at once is fine. "
             f"**Limits:** {limits_text()}")
 
+own_failed = [r for r in data.upload_reports if r.status == "failed"]
+if sel.is_sample and own_failed:
+    # The page shows the sample's files below; the user's own failures must not hide behind it.
+    st.error(f"**{len(own_failed)} of your files could not be loaded.** Nothing from "
+             f"{'it' if len(own_failed) == 1 else 'them'} is shown anywhere.", icon=":material/error:")
+    if not sel.large:   # a shared screen names no file: a file name can name a practice
+        for r in own_failed:
+            st.markdown(f"**{tx.md(r.file_name)}**")
+            st.text(r.message)
+
 if not reports:
     st.info("No files loaded yet.")
 else:

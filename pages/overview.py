@@ -7,6 +7,8 @@ from telephony import charts, metrics
 from ui import current, render
 from ui.render import fmt_count, fmt_share
 
+LIST_SIZE_FILES = "gp-reg-pat-prac-all.csv, or PracPop*.csv"
+
 sel = current()
 render.page_header(sel, "Overview", "What happened to calls to the PCN's practices over the period.")
 if not render.need_pcn(sel):
@@ -24,7 +26,7 @@ rate = pcn["calls_per_1000"]
 tiles = [
     ("Inbound calls", fmt_count(pcn["inbound"]),
      "CBT001: all external inbound calls, including shared-account calls published under this PCN."),
-    ("Calls per 1,000 patients a month", "–" if pd.isna(rate) else f"{rate:,.0f}",
+    ("Calls per 1,000 patients a month", "needs list sizes" if pd.isna(rate) else f"{rate:,.0f}",
      "Calls at named practices with a known list size, per 1,000 of their registered patients, per month "
      "(list dated the 1st of each month). Needs a list-size file."),
     ("Answered", fmt_share(pcn["answered_share"]), f"{fmt_count(pcn['answered'])} calls (CBT003/CBT007)"),
@@ -42,6 +44,11 @@ per_row = 2 if sel.large else 4
 for start in range(0, len(tiles), per_row):
     for column, (label, value, help_text) in zip(st.columns(per_row), tiles[start:start + per_row]):
         column.metric(label, value, help=help_text)
+
+if pd.isna(rate):
+    st.caption(f"**Calls per 1,000 patients** needs the practices' list sizes: add NHS England's "
+               f"*Patients Registered at a GP Practice* file ({LIST_SIZE_FILES}) for {sel.period_label} "
+               "with **Add your files** in the sidebar.")
 
 st.subheader("Beside the ICB and England")
 st.caption("Reference values for the same period, not a ranking. Systems are set up differently in every "

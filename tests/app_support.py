@@ -35,6 +35,14 @@ def upload(at: AppTest, paths: list[Path]) -> AppTest:
     return at
 
 
+def sidebar_widget(at: AppTest, kind: str, name: str):
+    """A sidebar choice's widget (`kind`: radio, selectbox, toggle...). Its key is `name`, or
+    `name@N` once code has changed the choice while it was on screen (ui.sidebar.choose)."""
+    found = [w for w in getattr(at, kind) if w.key == name or str(w.key).startswith(f"{name}@")]
+    assert len(found) == 1, f"{len(found)} {kind} widgets keyed {name!r}"
+    return found[0]
+
+
 def visit(at: AppTest, page: str) -> AppTest:
     at.switch_page(f"pages/{page}.py")
     at.run()

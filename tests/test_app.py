@@ -12,6 +12,7 @@ import pytest
 
 from telephony.text import md
 from tests.app_support import (
+    sidebar_widget,
     PAGES, REAL, SAMPLE, chart_titles, metric, pcn_sum, practice_identifiers, shown_text, start_app,
     table3_rows, upload, visit,
 )
@@ -40,7 +41,7 @@ def test_opens_on_the_sample_already_showing_a_pcn(sample_app, sample_rows):
     at = sample_app
     assert [t.value for t in at.title] == ["Overview"]
     assert any("Showing the synthetic sample" in w.value for w in at.warning)
-    pcn = at.selectbox(key="pcn").value
+    pcn = sidebar_widget(at, "selectbox", "pcn").value
     assert pcn and pcn.startswith("U")
     expected = pcn_sum(sample_rows, pcn, "count of inbound calls")
     assert expected > 0
@@ -85,7 +86,7 @@ def _monday_peak_share(pcn_units: set[tuple], bank_holidays: set[str]) -> float:
 
 def test_demand_page_states_the_monday_morning_share(sample_app):
     at = visit(sample_app, "overview")
-    pcn = at.selectbox(key="pcn").value
+    pcn = sidebar_widget(at, "selectbox", "pcn").value
     at = visit(at, "demand")
     # Bank holidays in the sample's months (March-August 2026), from GOV.UK.
     holidays = {"2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31"}
@@ -114,7 +115,7 @@ def test_shared_screen_from_the_address():
     at.run()
     at.run()
     assert not at.exception
-    assert at.toggle(key="shared_screen").value is True
+    assert sidebar_widget(at, "toggle", "shared_screen").value is True
     assert any("Shared screen" in i.value for i in at.info)
 
 
@@ -125,7 +126,7 @@ def test_real_workbook_uploaded_and_a_pcn_chosen():
     at = upload(start_app(), [workbook, lists])
     # File names are shown as text: Markdown-escaped (telephony/text.py).
     assert any("Showing your uploaded files" in s.value and md(workbook.name) in s.value for s in at.success)
-    at.selectbox(key="pcn").set_value("U49574")
+    sidebar_widget(at, "selectbox", "pcn").set_value("U49574")
     at.run()
     at = visit(at, "overview")
     rows = table3_rows(workbook)
@@ -148,7 +149,7 @@ def test_real_workbook_uploaded_and_a_pcn_chosen():
     for page in PAGES:
         at = visit(at, page)
         assert any("Showing your uploaded files" in s.value for s in at.success), page
-    at.selectbox(key="pcn").set_value("U09531")
+    sidebar_widget(at, "selectbox", "pcn").set_value("U09531")
     at.run()
     assert len(session.uploads.reports) == loads_before, "changing page or PCN never re-reads uploads"
 
@@ -167,7 +168,7 @@ def test_a_bad_upload_gets_a_plain_message_and_no_traceback(tmp_path):
     at.run()
     assert not at.exception
     at = visit(at, "data")
-    at.radio(key="data_source").set_value("uploads")
+    sidebar_widget(at, "radio", "data_source").set_value("uploads")
     at.run()
     at = visit(at, "data")
     errors = [e.value for e in at.error]

@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.app_support import shown_text, start_app, upload, visit
+from tests.app_support import sidebar_widget, shown_text, start_app, upload, visit
 from tests.conftest import MAP_HEADER, Geo, WbRow, WorkbookSpec, map_row, write_csv, write_summary_workbook
 
 ANALYSIS_PAGES = ["overview", "demand", "outcomes", "waits", "context"]
@@ -70,10 +70,10 @@ def test_no_page_shows_a_practice_code_or_name(found):
     with tempfile.TemporaryDirectory() as tmp:
         at = upload(start_app(), _files(Path(tmp), found))
     for pcn in ("U11111", "U22222"):
-        at.selectbox(key="pcn").set_value(pcn)
+        sidebar_widget(at, "selectbox", "pcn").set_value(pcn)
         at.run()
         for shared_screen in (False, True):
-            at.toggle(key="shared_screen").set_value(shared_screen)
+            sidebar_widget(at, "toggle", "shared_screen").set_value(shared_screen)
             at.run()
             for page in ANALYSIS_PAGES:
                 at = visit(at, page)

@@ -17,7 +17,7 @@ import pytest
 
 from telephony import tempdirs
 from telephony.store import Store
-from tests.app_support import shown_text, start_app, visit
+from tests.app_support import sidebar_widget, shown_text, start_app, visit
 from tests.conftest import (
     ASPLANDS, DAY_TIME_HEADER, MAP_HEADER, csv_bytes, day_time_row, map_row,
 )
@@ -62,8 +62,8 @@ def test_two_sessions_uploading_different_data_never_see_each_other(tmp_path):
     upload(b, files_for(BETA, tmp_path, "beta"))
     a.run()   # A again, after B loaded its files
 
-    assert a.selectbox(key="pcn").options == ["ALPHA PCN (U11111)"]
-    assert b.selectbox(key="pcn").options == ["BETA PCN (U22222)"]
+    assert sidebar_widget(a, "selectbox", "pcn").options == ["ALPHA PCN (U11111)"]
+    assert sidebar_widget(b, "selectbox", "pcn").options == ["BETA PCN (U22222)"]
     seen_by_a, seen_by_b = everything_shown(a), everything_shown(b)
     assert "alpha calls.csv" in seen_by_a and "beta calls.csv" in seen_by_b
     for word in ("BETA", "U22222", "B22222", "beta calls.csv", "beta names.csv"):
@@ -128,7 +128,7 @@ def test_clearing_uploads_forgets_them_and_keeps_the_session_working(tmp_path):
     assert data.uploads is None and data.upload_reports == []
     assert not (data.temp_dir / "uploads").exists()
     at = upload(at, files_for(BETA, tmp_path, "beta"))
-    assert at.selectbox(key="pcn").options == ["BETA PCN (U22222)"]
+    assert sidebar_widget(at, "selectbox", "pcn").options == ["BETA PCN (U22222)"]
 
 
 CACHES = ("cache_data", "cache_resource", "cache", "lru_cache")

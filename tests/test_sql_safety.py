@@ -114,7 +114,7 @@ def test_hostile_cli_arguments(tmp_path, capsys):
 
 
 def test_hostile_names_in_the_app(tmp_path):
-    from tests.app_support import shown_text, start_app, visit
+    from tests.app_support import sidebar_widget, shown_text, start_app, visit
 
     at = start_app()
     files = hostile_files(tmp_path)
@@ -122,7 +122,7 @@ def test_hostile_names_in_the_app(tmp_path):
     at.run()
     at.run()
     assert not at.exception, at.exception
-    assert at.selectbox(key="pcn").options == [f"{PCN_NAME} (U49574)"]
+    assert sidebar_widget(at, "selectbox", "pcn").options == [f"{PCN_NAME} (U49574)"]
     for page in ("overview", "demand", "outcomes", "waits", "context", "data"):
         at = visit(at, page)
         assert not at.exception, (page, at.exception)

@@ -133,6 +133,8 @@ class SessionData:
     uploads: Store | None = None
     upload_ids: set[str] = field(default_factory=set)
     upload_reports: list[LoadReport] = field(default_factory=list)
+    # Files loaded since the sidebar last switched the data shown to them.
+    new_uploads: int = 0
     _identifiers: dict[str, tuple[int, Identifiers]] = field(default_factory=dict)
 
     def sample_store(self) -> Store:
@@ -173,13 +175,26 @@ class SessionData:
             return report
         folder = self.temp_dir / "uploads"
         folder.mkdir(exist_ok=True)
-        path = copy_upload(data, folder, name)
         try:
-            report = self.uploads_store().load(path, name, progress=progress)
-        finally:
-            path.unlink(missing_ok=True)   # the data now lives in the session's database
+            path = copy_upload(data, folder, name)
+            try:
+                report = self.uploads_store().load(path, name, progress=progress)
+            finally:
+                path.unlink(missing_ok=True)   # the data now lives in the session's database
+        except BaseException:
+            # Not loaded and not refused (the run was ended mid-way): forget the file, so the
+            # next run loads it rather than treating it as seen.
+            self.upload_ids.discard(file_id)
+            raise
         self.upload_reports.append(report)
+        if report.status == "loaded":
+            self.new_uploads += 1
         return report
+
+    def take_new_uploads(self) -> int:
+        """How many files loaded since this was last asked (the sidebar then shows them)."""
+        count, self.new_uploads = self.new_uploads, 0
+        return count
 
     def clear_uploads(self) -> None:
         if self.uploads is not None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from telephony import text as tx
 from telephony.gate import Policy
+from ui.runs import Shield
 from ui.session import SAMPLE, UPLOADS, limits_text, session, upload_limit_mb
 from ui.selection import Selection
 
@@ -19,43 +20,77 @@ SOURCE_LABELS = {SAMPLE: "Sample (synthetic)", UPLOADS: "Your files"}
 PROGRESS_BYTES = 1_000_000
 
 
-def _process_uploads(files) -> int:
-    """Load newly uploaded files; return how many loaded. Already-seen files are not re-read."""
+def _process_uploads(files) -> None:
+    """Load newly uploaded files. Already-seen files are not re-read.
+
+    A click during a load does not cut it short (ui.runs.Shield): the file in progress finishes
+    loading, then this run stops as Streamlit asked, and the next run loads any file not yet
+    started, so every uploaded file ends loaded or refused with a message."""
     data = session()
-    loaded = 0
     new = [f for f in files or [] if f.file_id not in data.upload_ids]
     if not new:
-        return 0
+        return
+    shield = Shield()
     bar = st.progress(0.0, text="Reading files…") if sum(f.size for f in new) > PROGRESS_BYTES else None
     for i, f in enumerate(new):
         def step(fraction: float, text: str, i=i, f=f) -> None:
             if bar:
-                bar.progress(min((i + fraction) / len(new), 1.0), text=f"{f.name} ({i + 1} of {len(new)}): {text}…")
+                shield.call(bar.progress, min((i + fraction) / len(new), 1.0),
+                            text=f"{f.name} ({i + 1} of {len(new)}): {text}…")
         step(0.0, "starting")
-        report = data.add_upload(f.file_id, f.name, f.getvalue(), progress=step)
-        if report is not None and report.status == "loaded":
-            loaded += 1
+        data.add_upload(f.file_id, f.name, f.getvalue(), progress=step)
+        shield.release()   # the user clicked meanwhile: stop here; the next run takes the rest
     if bar:
         bar.empty()
-    return loaded
 
 
-def choose(key: str, value) -> None:
-    """Set a sidebar choice from code (takes effect when its widget is next drawn)."""
-    st.session_state[f"chosen_{key}"] = value
+def _key(name: str) -> str:
+    """The key of a sidebar choice's widget now (see `choose`)."""
+    version = st.session_state.get(f"version_{name}", 0)
+    return name if not version else f"{name}@{version}"
 
 
-def _copy_choice(key: str) -> None:
-    st.session_state[f"chosen_{key}"] = st.session_state[key]
+def choose(name: str, value) -> None:
+    """Set a sidebar choice from code (takes effect when its widget is next drawn).
+
+    Where the widget is already on the user's screen with another value, it is drawn anew under a
+    new key: a click the browser sent before it heard of the change carries the old value under
+    the old key, which is then ignored, instead of undoing the choice (Streamlit starts a run on
+    every click without waiting for the last to end, so such clicks arrive)."""
+    key = _key(name)
+    if key in st.session_state and st.session_state[key] != value:
+        st.session_state[f"version_{name}"] = st.session_state.get(f"version_{name}", 0) + 1
+    st.session_state[f"chosen_{name}"] = value
 
 
-def _seeded(key: str, default) -> dict:
-    """Widget arguments that keep a choice across pages. The choice lives in 'chosen_<key>';
+def _copy_choice(key: str, name: str) -> None:
+    if key == _key(name):   # a stale widget's change (see `choose`) is not the user's choice
+        st.session_state[f"chosen_{name}"] = st.session_state[key]
+
+
+def _seeded(name: str, default) -> dict:
+    """Widget arguments that keep a choice across pages. The choice lives in 'chosen_<name>';
     the widget is re-seeded from it on every run and copies back on change, because Streamlit
     drops a widget's own state when a page renders without it (its legacy pages mode)."""
-    st.session_state.setdefault(f"chosen_{key}", default)
-    st.session_state[key] = st.session_state[f"chosen_{key}"]
-    return {"key": key, "on_change": _copy_choice, "args": (key,)}
+    st.session_state.setdefault(f"chosen_{name}", default)
+    key = _key(name)
+    st.session_state[key] = st.session_state[f"chosen_{name}"]
+    return {"key": key, "on_change": _copy_choice, "args": (key, name)}
+
+
+def _failures_note(failed, shared_screen: bool) -> None:
+    """Files of the user's that could not be loaded, whatever data is shown: each named, its
+    reason a click away (on a shared screen, only how many: a file name can name a practice)."""
+    if not failed:
+        return
+    st.sidebar.warning(f"**{len(failed)} of your files could not be loaded.** Nothing from "
+                       f"{'it' if len(failed) == 1 else 'them'} is shown; the Data page has the details.",
+                       icon=":material/error:")
+    if shared_screen:
+        return
+    for report in failed:
+        with st.sidebar.expander(tx.md(tx.shorten(report.file_name)), icon=":material/description:"):
+            st.text(report.message)
 
 
 def _month_label(m: dt.date) -> str:
@@ -82,13 +117,14 @@ def build() -> Selection:
                   "deleted when you close the tab."),
         )
         st.sidebar.caption(limits_text())
-    if _process_uploads(files) and source != UPLOADS:
+    _process_uploads(files)
+    if data.take_new_uploads() and source != UPLOADS:
         # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
+        # Asked of the session, not of this run's loads: a click may have ended the run that
+        # loaded the files before it could switch.
         choose("data_source", UPLOADS)
         st.rerun()
-    failed = [r for r in data.upload_reports if r.status == "failed"]
-    if failed:
-        st.sidebar.caption(f"⚠️ {len(failed)} file(s) could not be loaded; see the Data page.")
+    _failures_note([r for r in data.upload_reports if r.status == "failed"], shared_screen)
 
     store = data.store(source)
     uploads_empty = source == UPLOADS and not data.loaded_uploads()
