@@ -20,6 +20,7 @@ PAGES = [
     CONTEXT := st.Page("pages/context.py", title="Context", icon=":material/explore:", url_path="context"),
     st.Page("pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
+    st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present"),
 ]
 # Pages that show a chart as soon as they open (on the sample).
 CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, CONTEXT]
