@@ -87,7 +87,7 @@ def build() -> Selection:
         st.rerun()
     failed = [r for r in data.upload_reports if r.status == "failed"]
     if failed:
-        st.sidebar.caption(f"⚠️ {len(failed)} file(s) could not be loaded; see the Data page.")
+        st.sidebar.caption(f":material/warning: {len(failed)} file(s) could not be loaded; see the Data page.")
 
     store = data.store(source)
     uploads_empty = source == UPLOADS and not data.loaded_uploads()
