@@ -186,6 +186,11 @@ def trend(ctx: Context) -> Slide | None:
                                         "upper": "Upper process limit", "lower": "Lower process limit"},
                                 measure, "", ctx.source_line, y_title="Inbound calls", y_format=",.0f",
                                 large=ctx.large)
+    # Centre and limits as reference lines in greys, the data in NHS blue: they are not data series.
+    for name, colour in (("Centre (mean)", "#4C6272"), ("Upper process limit", "#425563"),
+                         ("Lower process limit", "#425563")):
+        fig.update_traces(line_color=colour, line_width=2, marker_size=5, marker_color=colour,
+                          selector=dict(name=name))
     if special:
         month, point = special[-1]
         headline = f"Inbound calls in {month:%B %Y} show special cause: {point.describe()}"

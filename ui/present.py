@@ -26,11 +26,11 @@ html { font-size: 20px !important; }
 [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
 [data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.6rem 1.6rem 0.8rem !important; max-width: none !important; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 1.6rem; padding: 0.1rem 0 0; line-height: 1.25; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.5rem; padding: 0.1rem 0 0; line-height: 1.25; }
 .st-key-present_page_keys { display: none !important; }
 .st-key-present_chrome p, .st-key-present_caveat p { font-size: 0.9rem; margin: 0; }
 </style>"""
-SLIDE_HEIGHT = 430   # px: headline, chart, caveat and buttons fit a 1280x720 projector
+SLIDE_HEIGHT = 455   # px: headline, chart, caveat and buttons fit a 1280x720 projector
 
 
 def _step(by: int, total: int) -> None:
@@ -46,8 +46,8 @@ def _fit(fig):
     """A chart sized for a slide: the measure as a small title (the headline is above it), less
     room above the plot, a fixed height."""
     legend_items = sum(1 for t in fig.data if t.showlegend is not False and t.name)
-    top = 46 + (34 * (1 + legend_items // 4) if legend_items > 1 else 0)
-    fig.update_layout(height=SLIDE_HEIGHT, margin=dict(t=top, b=86), title=dict(font=dict(size=19)))
+    top = 46 + (36 * (1 + legend_items // 6) if legend_items > 1 else 0)   # a slide's legend: one row of up to 5
+    fig.update_layout(height=SLIDE_HEIGHT, margin=dict(t=top, b=104), title=dict(font=dict(size=19)))
     return fig
 
 
@@ -64,8 +64,8 @@ def start_button() -> None:
         st.rerun()
 
 
-def chooser(sel: Selection, available: set[str]) -> None:
-    with st.expander("Choose the slides", icon=":material/tune:"):
+def chooser(available: set[str]) -> None:
+    with st.popover("Choose the slides", icon=":material/tune:", width="stretch"):
         st.multiselect("Slides, in order", [s.id for s in slides.SLIDES], key=CHOICE, on_change=_copy_choice,
                        format_func=lambda i: slides.BY_ID[i].label)
         missing = [slides.BY_ID[i].label for i in st.session_state[CHOSEN] if i not in available]
@@ -100,14 +100,15 @@ def show(sel: Selection) -> None:
         with st.container(key="present_caveat"):
             render.text(sel, f":material/info: **Caveat:** {slide.caveat}")
 
-    back, forward, end = st.columns([1, 1, 1])
+    back, forward, choose, end = st.columns(4)
     back.button("Previous", key="present_prev", icon=":material/arrow_back:", shortcut="Left",
                 on_click=_step, args=(-1, total), disabled=at == 0, width="stretch")
     forward.button("Next", key="present_next", icon=":material/arrow_forward:", shortcut="Right",
                    on_click=_step, args=(1, total), disabled=at >= total - 1, width="stretch", type="primary")
-    if end.button("End the presentation", key="present_end", icon=":material/close:", width="stretch"):
+    if end.button("End", key="present_end", icon=":material/close:", width="stretch"):
         st.switch_page("pages/overview.py")
+    with choose:
+        chooser({d.id for d, _ in deck})
     with st.container(key="present_page_keys"):
         st.button("Previous (Page Up)", key="present_page_up", shortcut="PageUp", on_click=_step, args=(-1, total))
         st.button("Next (Page Down)", key="present_page_down", shortcut="PageDown", on_click=_step, args=(1, total))
-    chooser(sel, {d.id for d, _ in deck})
