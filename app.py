@@ -26,7 +26,7 @@ PAGES = [
 CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, CONTEXT]
 
 navigation = st.navigation(PAGES)
-theme.apply()   # caption contrast (ui/theme.py): CSS only, takes no space on the page
+theme.apply()   # caption contrast (ui/theme.py): CSS only
 # A session's first page with charts: a blank chart (ui/warmup.py) goes to the browser before the
 # slow work below, so the browser fetches and evaluates Plotly's renderer while the server imports
 # and queries; without it that starts only when the page's first chart arrives. It sits below the

@@ -16,4 +16,6 @@ CSS = f"""<style>
 
 
 def apply() -> None:
-    st.html(CSS)
+    # In the sidebar, where the element's small gap goes unseen. Not st.html: style-only HTML goes
+    # to Streamlit's event container, which did not reach the page under st.navigation (1.67).
+    st.sidebar.markdown(CSS, unsafe_allow_html=True)
