@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import warmup
+from ui import theme, warmup
 
 # The tab's icon is a file of the app's own: with a Material Symbol page icon the browser fetches
 # it from a Google font server on every load, and nothing may leave the machine. It must be set
@@ -27,11 +27,13 @@ PAGES = [
     CONTEXT := st.Page("pages/context.py", title="Context", icon=":material/explore:", url_path="context"),
     st.Page("pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
+    st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present"),
 ]
 # Pages that show a chart as soon as they open (on the sample).
 CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, CONTEXT]
 
 navigation = st.navigation(PAGES)
+theme.apply()   # caption contrast (ui/theme.py): CSS only
 # A session's first page with charts: a blank chart (ui/warmup.py) goes to the browser before the
 # slow work below, so the browser fetches and evaluates Plotly's renderer while the server imports
 # and queries; without it that starts only when the page's first chart arrives. It sits below the

@@ -15,6 +15,10 @@ SHORT_KIND = {"summary_workbook": "Summary workbook", "by_day_time": "By Day and
               "by_durations": "By Durations", "answered_metric": "Calls Answered", "csv_zip": "CSV zip",
               "list_size": "List sizes", "practice_map": "Practice map", "epcn": "ePCN", "call_log": "Call log"}
 
+# Material Symbols, not emoji: they draw without an emoji font; the status is in the label as words too.
+STATUS_ICONS = {"loaded": ":material/check_circle:", "duplicate": ":material/content_copy:",
+                "failed": ":material/error:"}
+
 sel = current()
 render.page_header(sel, "Data", "Files loaded, rows rejected with reasons, checks against each file's own totals.",
                    about_pcn=False)
@@ -58,9 +62,8 @@ else:
                                 "Rows rejected": st.column_config.NumberColumn(format="localized")})
     for i, r in enumerate(reports):
         notable = r.status != "loaded" or r.rows_rejected or r.reconciled is False or r.overlaps
-        icon = {"loaded": "✅", "duplicate": "♻️", "failed": "❌"}[r.status]
-        with st.expander(f"{icon} {render.md(r.file_name)}: {r.status}" + (" — needs a look" if notable else ""),
-                         expanded=bool(notable) and r.status != "duplicate"):
+        with st.expander(f"{render.md(r.file_name)}: {r.status}" + (" — needs a look" if notable else ""),
+                         icon=STATUS_ICONS[r.status], expanded=bool(notable) and r.status != "duplicate"):
             if r.message:
                 (st.error if r.status == "failed" else st.info)(tx.md(r.message))
             if r.status == "loaded":

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-ALWAYS = (
-    "Official statistics in development: definitions and supplier methods are still settling.",
-    "Coverage grew as suppliers joined, so growth in national totals is mostly coverage, not demand.",
-    "The data counts calls, not people: one person ringing five times is five calls.",
-    "Voicemail counts as missed; prescription voicemail lines inflate missed calls.",
-    "The IVR (automated menu) share mostly reflects how a practice's phones are set up.",
-    "Some suppliers exclude direct-dial calls; a small number of calls land in the wrong time band.",
-    "Bank holidays and lunchtime or half-day closures show in the data and are not performance.",
-    "Systems are configurable per practice, so comparing practices needs great caution; this tool "
-    "shows PCN-level views only.",
-)
+# Named, so a view (a Present slide) can cite the one that applies to it.
+IN_DEVELOPMENT = "Official statistics in development: definitions and supplier methods are still settling."
+COVERAGE = "Coverage grew as suppliers joined, so growth in national totals is mostly coverage, not demand."
+CALLS_NOT_PEOPLE = "The data counts calls, not people: one person ringing five times is five calls."
+VOICEMAIL = "Voicemail counts as missed; prescription voicemail lines inflate missed calls."
+IVR_SETUP = "The IVR (automated menu) share mostly reflects how a practice's phones are set up."
+DIRECT_DIAL = "Some suppliers exclude direct-dial calls; a small number of calls land in the wrong time band."
+CLOSURES = "Bank holidays and lunchtime or half-day closures show in the data and are not performance."
+CONFIGURABLE = ("Systems are configurable per practice, so comparing practices needs great caution; this tool "
+                "shows PCN-level views only.")
+ALWAYS = (IN_DEVELOPMENT, COVERAGE, CALLS_NOT_PEOPLE, VOICEMAIL, IVR_SETUP, DIRECT_DIAL, CLOSURES, CONFIGURABLE)
+WAIT_BREAK_SPANNED = ("Wait times break in series in June 2026 (one supplier corrected its method): the loaded "
+                      "months span the break.")
 WAIT_BREAK = dt.date(2026, 6, 1)
 
 
@@ -31,8 +33,7 @@ def caveats_for(store) -> list[str]:
     if first is None:
         return out
     if first < WAIT_BREAK <= last:
-        out.append("Wait times break in series in June 2026 (one supplier corrected its method): the loaded "
-                   "months span the break.")
+        out.append(WAIT_BREAK_SPANNED)
     if shared:
         out.append(f"{shared / inbound:.1%} of loaded inbound calls came through shared phone accounts "
                    "('Unassigned'); they count in a PCN only where published with its PCN code and are always "

@@ -268,15 +268,16 @@ def test_corpus_through_the_data_page(tmp_path, monkeypatch):
     # As shown on screen: file text is Markdown-escaped (telephony/text.py), so read it back.
     labels = [as_shown(e.label) for e in at.expander]
     errors = [as_shown(e.value) for e in at.error]
-    icons = {"loaded": "✅", "duplicate": "♻️", "failed": "❌"}
+    icons = {"loaded": ":material/check_circle:", "duplicate": ":material/content_copy:",
+             "failed": ":material/error:"}
     index = {r.file_name: i for i, r in enumerate(reports)}
     for case, _ in files:
         if case is None:
             continue
         i = index[case.name]
         assert reports[i].status == case.status, reports[i].message
-        assert any(label.startswith(f"{icons[case.status]} {case.name}: {case.status}") for label in labels), (
-            case.name, labels)
+        assert any(e.icon == icons[case.status] and as_shown(e.label).startswith(f"{case.name}: {case.status}")
+                   for e in at.expander), (case.name, labels)
         if case.status == "failed":
             shown = [e for e in errors if e.startswith(f"'{case.name}' ")]
             assert shown, f"no error shown for {case.name}"

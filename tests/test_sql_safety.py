@@ -127,7 +127,8 @@ def test_hostile_names_in_the_app(tmp_path):
         at = visit(at, page)
         assert not at.exception, (page, at.exception)
     assert PCN_NAME in shown_text(at)
-    assert any(label.startswith(f"✅ {FILE_NAME}: loaded") for label in [e.label for e in at.expander])
+    assert any(e.icon == ":material/check_circle:" and e.label.startswith(f"{FILE_NAME}: loaded")
+               for e in at.expander)
     data = at.session_state["session_data"]
     assert data.uploads.con.execute("SELECT count(*) FROM units").fetchall()[0][0] >= 1
 

@@ -4,7 +4,9 @@ gone once the page is drawn, also when the page stops early."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
 
@@ -82,24 +84,50 @@ def test_a_first_run_that_stops_early_leaves_no_blank_chart(monkeypatch):
     assert not at.get("plotly_chart")
 
 
+def _is_material(value: ast.expr, tables: dict[str, ast.Dict]) -> bool:
+    """A ':material/…:' string, or a lookup in a module-level dict whose values all are."""
+    def constant(v):
+        return isinstance(v, ast.Constant) and str(v.value).startswith(":material/")
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in tables:
+        return all(constant(v) for v in tables[value.value.id].values)
+    return constant(value)
+
+
+def _sources():
+    return [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
+
+
 def test_every_icon_is_a_material_symbol_so_no_first_run_loads_the_emoji_catalogue():
     """An emoji icon (page_icon=, icon=) makes Streamlit compile its emoji catalogue, 0.1 s of a
     session's first run; app.py's warm-up chart would leave that much later."""
-    import ast
-
     found = []
-    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tables = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+                  and isinstance(node.value, ast.Dict) for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg in {"icon", "page_icon"}:
-                found.append((path.name, node.lineno, node.value))
+                found.append((path.name, node.lineno, node.value, tables))
     assert len(found) >= 10, found     # the pages' icons, the banners' and the alerts'
     # The tab's icon is the app's own file (a Material page icon is fetched from a font server).
-    own_file = [(name, line) for name, line, value in found
+    own_file = [(name, line) for name, line, value, _ in found
                 if name == "app.py" and isinstance(value, ast.Name) and value.id == "PAGE_ICON"]
     assert len(own_file) == 1, found
-    emoji = [(name, line) for name, line, value in found
-             if (name, line) not in own_file
-             and not (isinstance(value, ast.Constant) and str(value.value).startswith(":material/"))]
+    emoji = [(name, line) for name, line, value, tables in found
+             if (name, line) not in own_file and not _is_material(value, tables)]
     assert not emoji, f"icons that are not ':material/…:' strings: {emoji}"
     icon = ROOT / "assets" / "phone.png"
     assert icon.read_bytes().startswith(b"\x89PNG"), "the page icon is a PNG in the repository"
+
+
+# Pictographs and dingbats (U+2190-U+2BFF arrows/symbols/dingbats, U+1F000 on, and the emoji
+# variation selector), which draw as empty boxes on a machine without an emoji font. Typographic
+# marks the app uses in text (– · × ÷ − … ≥) are below U+2190 or are maths operators, allowed.
+EMOJI = re.compile("[\u2300-\u23ff\u2460-\u27bf\u2b00-\u2bff\U0001F000-\U0001FFFF\ufe0f]")
+
+
+def test_no_emoji_in_what_the_app_draws():
+    found = [(path.name, n, line.strip()) for path in _sources()
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if EMOJI.search(line)]
+    assert not found, f"emoji (use ':material/…:' icons instead): {found}"
+    assert EMOJI.search("⚠️ 2 file(s)") and EMOJI.search("✅") and not EMOJI.search("a – b · c ÷ d")

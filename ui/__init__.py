@@ -19,7 +19,8 @@ def current() -> Selection:
     AppTest does so on every rerun; the page then builds the sidebar itself.
     """
     if PagesManager.uses_pages_directory:
-        from ui import sidebar
+        from ui import sidebar, theme
 
+        theme.apply()   # app.py, which applies it otherwise, did not run
         st.session_state["selection"] = sidebar.build()
     return st.session_state["selection"]

@@ -120,8 +120,8 @@ def _release(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_k
 
 
 def chart(sel: Selection, fig, data: pd.DataFrame, *, key: str, grain: str, row_key: Iterable[str] = (),
-          counts: Iterable[str] = (), shares: dict | None = None) -> None:
-    """A gated chart with a download of the numbers behind it."""
+          counts: Iterable[str] = (), shares: dict | None = None, download: bool = True) -> None:
+    """A gated chart with a download of the numbers behind it (unless download=False: a slide)."""
     try:
         fig = sel.gate.figure(fig, where=key)
         shown, export = _release(sel, data, key=key, grain=grain, row_key=row_key, counts=counts, shares=shares)
@@ -129,6 +129,8 @@ def chart(sel: Selection, fig, data: pd.DataFrame, *, key: str, grain: str, row_
         _refused(exc)
         return
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+    if not download:
+        return
     title = fig.layout.title.text or key
     st.download_button("Download the numbers (CSV)", _csv(export, sel, title), file_name=f"{key}.csv",
                        mime="text/csv", key=f"download_{key}")
