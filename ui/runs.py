@@ -26,7 +26,8 @@ _CREATE = threading.Lock()   # guards only the creation of each session's lock
 _QUIET_WAIT_SECONDS = 0.3
 
 
-def _session_lock() -> threading.RLock:
+def session_lock() -> threading.RLock:
+    """This session's run lock, made on first use."""
     with _CREATE:
         lock = st.session_state.get(_LOCK_KEY)
         if lock is None:
@@ -38,7 +39,7 @@ def _session_lock() -> threading.RLock:
 def one_at_a_time() -> Iterator[None]:
     """Hold this session's run lock for the block. A run that has to wait (the previous one is
     still loading a file, say) shows a spinner meanwhile."""
-    lock = _session_lock()
+    lock = session_lock()
     held = lock.acquire(timeout=_QUIET_WAIT_SECONDS)
     try:
         if not held:

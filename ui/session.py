@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from telephony import limits, tempdirs
 from telephony.gate import Gate, Identifiers, Policy
 from telephony.report import LoadReport
 from telephony.store import Store, copy_upload
-from ui import session_end
+from ui import runs, session_end
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -136,6 +137,8 @@ class SessionData:
     # Files loaded since the sidebar last switched the data shown to them.
     new_uploads: int = 0
     _identifiers: dict[str, tuple[int, Identifiers]] = field(default_factory=dict)
+    # The session's run lock (ui/runs.py): whoever touches the databases outside a run takes it.
+    run_lock: threading.RLock = field(default_factory=threading.RLock)
 
     def sample_store(self) -> Store:
         if self.sample is None:
@@ -221,9 +224,15 @@ def _end(ref: weakref.ref, folder: Path) -> None:
     """The session is over: close its databases, then delete its folder."""
     data = ref()
     if data is not None:
-        for store in (data.sample, data.uploads):
-            if store is not None:
-                store.close()
+        # A run still under way (it cannot be long: the browser has gone) finishes first.
+        held = data.run_lock.acquire(timeout=60)
+        try:
+            for store in (data.sample, data.uploads):
+                if store is not None:
+                    store.close()
+        finally:
+            if held:
+                data.run_lock.release()
     tempdirs.remove(folder)
 
 
@@ -234,7 +243,7 @@ def session() -> SessionData:
     process exits."""
     if "session_data" not in st.session_state:
         temp_dir = tempdirs.make("cbt-session-")
-        data = SessionData(temp_dir=temp_dir)
+        data = SessionData(temp_dir=temp_dir, run_lock=runs.session_lock())
         weakref.finalize(data, tempdirs.remove, temp_dir)
         session_end.watch(functools.partial(_end, weakref.ref(data), temp_dir))
         st.session_state["session_data"] = data
