@@ -9,6 +9,7 @@ import streamlit as st
 
 from telephony import text as tx
 from telephony.gate import Policy
+from ui import upload_rescue
 from ui.runs import Shield
 from ui.session import SAMPLE, UPLOADS, limits_text, session, upload_limit_mb
 from ui.selection import Selection
@@ -117,7 +118,7 @@ def build() -> Selection:
                   "deleted when you close the tab."),
         )
         st.sidebar.caption(limits_text())
-    _process_uploads(files)
+    _process_uploads([*(files or []), *(upload_rescue.stranded(data.upload_ids) if not shared_screen else [])])
     if data.take_new_uploads() and source != UPLOADS:
         # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
         # Asked of the session, not of this run's loads: a click may have ended the run that
