@@ -148,3 +148,15 @@ def test_the_command_line_says_so_and_exits_without_a_backtrace(tmp_path):
     assert "A1:XFD1048576" in done.stdout, output
     for crash in ("Traceback", "stack backtrace", "memory allocation of", "panicked"):
         assert crash not in output, output
+
+
+@pytest.mark.skipif(not isolate.CAN_ISOLATE, reason="the child-process backstop needs Linux (fork and RLIMIT_AS)")
+def test_a_call_log_workbook_bomb_fails_in_a_child_and_this_process_lives_on(tmp_path):
+    """A call log's .xlsx has no size check (a year's log has far more rows than a summary
+    workbook), so only the child process stands between a crafted one and the server."""
+    from telephony.calllog.read import inspect_file
+    from telephony.problems import FileProblem
+
+    bomb = bomb_xlsx(tmp_path / "call log.xlsx", sheets=("Calls",))
+    with pytest.raises(FileProblem, match="needs more than 4 GB of memory to read"):
+        inspect_file(bomb, temp_dir=tmp_path)   # in this process, calamine would abort it

@@ -24,6 +24,7 @@ from python_calamine import CalamineWorkbook
 
 from telephony.calllog.fields import (PHONE_RE, SYNONYMS, _WHEN, _synonym_score, header_key,
                                       looks_like_phone_numbers)
+from telephony.isolate import run_isolated
 from telephony.problems import FileProblem
 from telephony.readers.sniff import OLE_MAGIC, ZIP_MAGIC, blank_line_numbers, decode_head, with_utf8
 
@@ -142,6 +143,14 @@ def detect_layout(path: Path) -> Layout:
 
 
 def _xlsx_rows(path: Path, sheet: str | None = None) -> tuple[str, list[list]]:
+    """The first sheet with data (or `sheet`) as rows of cells. Read in a child process with a
+    memory cap (telephony.isolate): a crafted workbook can make the reader abort its process, and
+    that must never be the server. No size check first: a year's call log can have far more rows
+    than the summary workbooks' limits allow."""
+    return run_isolated(_read_xlsx_rows, path, sheet)
+
+
+def _read_xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list]]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
