@@ -2,25 +2,31 @@
 
 The workbook reader (calamine, in Rust) aborts the whole process when an allocation fails, and a
 crafted file can ask it for hundreds of gigabytes in ways no pre-check can list in full. So on
-Linux the read runs in a forked child whose address space may grow by at most
+Linux the read runs in a child process whose address space may grow by at most
 `limits.READER_MEMORY_BYTES`: if the file makes it fail, only the child dies, the caller gets a
-FileProblem, and every session keeps its data. Elsewhere (no fork or no RLIMIT_AS) the read
-runs in process, behind the declared-size checks of telephony.readers.xlsx_guard.
+FileProblem, and every session keeps its data. Elsewhere (no RLIMIT_AS) the read runs in
+process, behind the declared-size checks of telephony.readers.xlsx_guard.
 
-The child is forked, not spawned: it starts at once with everything already imported (and any
-limits a test lowered), and only computes and exits (os._exit: no atexit handlers, no shared
-connection touched).
+Children are not forked from the caller: the app server and the test runner have many threads
+(web server, script runs, DuckDB), and a fork of a threaded process can inherit a lock another
+thread held, so the child may crash or hang on a perfectly good file. multiprocessing's own fork
+server is no help either: each child re-runs the caller's `__main__`, which under Streamlit is
+the app script. Instead one small single-threaded reader process (`python -m
+telephony.isolate_server`, started on first use with the readers imported) forks a child per
+read; requests go to it one at a time.
 """
 
 from __future__ import annotations
 
-import faulthandler
 import os
 import pickle
 import select
 import signal
+import struct
+import subprocess
 import sys
-import time
+import threading
+from pathlib import Path
 
 from telephony import limits
 from telephony.problems import FileProblem
@@ -30,37 +36,9 @@ try:
 except ImportError:   # Windows
     resource = None
 
-CAN_ISOLATE = sys.platform.startswith("linux") and hasattr(os, "fork") and resource is not None
-
-
-def _address_space() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _child(fn, args, write_fd: int) -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)   # a Rust abort prints its backtrace to stderr: not for the user's terminal
-        faulthandler.disable()   # nor Python's crash dump (pytest turns it on, on its own copy of stderr)
-        cap = _address_space() + limits.READER_MEMORY_BYTES
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            cap = min(cap, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-        try:
-            outcome = ("ok", fn(*args))
-        except FileProblem as exc:
-            outcome = ("problem", str(exc))
-        except MemoryError:
-            outcome = ("memory", "")
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
-            outcome = ("error", f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_fd, "wb") as out:
-            out.write(data)
-    finally:
-        os._exit(0)
+CAN_ISOLATE = sys.platform.startswith("linux") and resource is not None
+_ROOT = Path(__file__).resolve().parent.parent
+_HEADER = struct.Struct("!Q")
 
 
 def _memory_problem() -> FileProblem:
@@ -70,45 +48,87 @@ def _memory_problem() -> FileProblem:
         "damaged or made to exhaust memory (see Limits in the README)")
 
 
+class _Server:
+    """The reader process, and a lock so one request at a time uses its pipes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
+        return subprocess.Popen([sys.executable, "-m", "telephony.isolate_server"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=str(_ROOT),
+                                start_new_session=True)
+
+    def _stop(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)   # the server and any child reading for it
+            except OSError:
+                pass
+            self.proc.wait()
+            self.proc = None
+
+    def call(self, request: bytes, seconds: float) -> tuple[int, bytes] | None:
+        """Send one request; (the child's exit status, its answer), or None on time-out."""
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+            try:
+                self.proc.stdin.write(_HEADER.pack(len(request)) + request)
+                self.proc.stdin.flush()
+                answer = _read_frame(self.proc.stdout, seconds)
+            except (OSError, EOFError):
+                self._stop()
+                return (-1, b"")
+            if answer is None:
+                self._stop()
+                return None
+            status, data = pickle.loads(answer)
+            return status, data
+
+
+def _read_frame(stream, seconds: float) -> bytes | None:
+    fd = stream.fileno()
+    ready, _, _ = select.select([fd], [], [], seconds)
+    if not ready:
+        return None
+    size = _HEADER.unpack(_read_exactly(stream, _HEADER.size))[0]
+    return _read_exactly(stream, size)
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if data is None or len(data) < size:
+        raise EOFError
+    return data
+
+
+_SERVER = _Server()
+
+
 def run_isolated(fn, *args):
-    """fn(*args), computed in a child process with a memory cap where the platform allows.
-    FileProblem raised by fn reaches the caller as FileProblem; running out of memory, being
-    killed or taking longer than `limits.READER_SECONDS` become a FileProblem saying so."""
+    """fn(*args), computed in a child process with a memory cap where the platform allows (`fn`
+    a module-level function; its arguments and result picklable). FileProblem raised by fn
+    reaches the caller as FileProblem; running out of memory, being killed or taking longer than
+    `limits.READER_SECONDS` become a FileProblem saying so."""
     if not CAN_ISOLATE:
         return fn(*args)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:   # pragma: no cover - the child reports through the pipe
-        os.close(read_fd)
-        _child(fn, args, write_fd)
-    os.close(write_fd)
-    chunks, deadline, timed_out = [], time.monotonic() + limits.READER_SECONDS, False
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
-            if ready:
-                block = os.read(read_fd, 1 << 20)
-                if not block:
-                    break
-                chunks.append(block)
-    finally:
-        os.close(read_fd)
-        if timed_out:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    if timed_out:
+    request = pickle.dumps((fn.__module__, fn.__qualname__, args, limits.READER_MEMORY_BYTES),
+                           protocol=pickle.HIGHEST_PROTOCOL)
+    answer = _SERVER.call(request, limits.READER_SECONDS)
+    if answer is None:
         raise FileProblem(f"took longer than {limits.READER_SECONDS} seconds to read and was stopped; "
                           "a real workbook takes a few seconds")
-    if not chunks:
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV):
-            raise _memory_problem() if os.WTERMSIG(status) != signal.SIGSEGV else FileProblem(
-                "made the workbook reader crash; the file is damaged or crafted")
+    status, data = answer
+    if not data:
+        if -status in (signal.SIGABRT, signal.SIGKILL):
+            raise _memory_problem()
+        if -status == signal.SIGSEGV:
+            raise FileProblem("made the workbook reader crash; the file is damaged or crafted")
         raise FileProblem("could not be read: the workbook reader stopped without a result")
-    kind, value = pickle.loads(b"".join(chunks))
+    kind, value = pickle.loads(data)
     if kind == "ok":
         return value
     if kind == "problem":
