@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
+from tests.app_support import sidebar_widget
+
 from telephony import metrics
 from telephony.metrics import MEASURES, Measure
 from telephony.store import Store
@@ -478,7 +480,7 @@ def test_waits_and_overview_agree_on_the_real_workbooks():
     from tests.app_support import start_app, upload
 
     at = upload(start_app(), [DEC_WORKBOOK, JAN_WORKBOOK])
-    at.selectbox(key="pcn").set_value("U25799")
+    sidebar_widget(at, "selectbox", "pcn").set_value("U25799")
     at.run()
     by_month = {p: [r for r in _table4_rows(p) if r["pcn"] == "U25799"] for p in (DEC_WORKBOOK, JAN_WORKBOOK)}
     within = {p: sum((r["bands"][0] or 0) + (r["bands"][1] or 0) for r in rows) for p, rows in by_month.items()}

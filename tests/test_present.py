@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from telephony import slides
-from tests.app_support import APP, visit
+from tests.app_support import sidebar_widget, APP, visit
 
 COUNTER = re.compile(r"Slide (\d+) of (\d+)")
 
@@ -135,7 +135,7 @@ def test_outside_shared_screen_the_page_explains_and_offers_to_switch():
     assert any("shared-screen mode" in i.value for i in at.info)
     at.button(key="present_start").click().run()
     assert not at.exception, at.exception
-    assert at.toggle(key="shared_screen").value is True
+    assert sidebar_widget(at, "toggle", "shared_screen").value is True
     assert counter(at) == (1, 5)
 
 

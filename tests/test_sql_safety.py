@@ -114,7 +114,7 @@ def test_hostile_cli_arguments(tmp_path, capsys):
 
 
 def test_hostile_names_in_the_app(tmp_path):
-    from tests.app_support import sidebar_widget, shown_text, start_app, visit
+    from tests.app_support import as_shown, sidebar_widget, shown_text, start_app, visit
 
     at = start_app()
     files = hostile_files(tmp_path)
@@ -127,7 +127,7 @@ def test_hostile_names_in_the_app(tmp_path):
         at = visit(at, page)
         assert not at.exception, (page, at.exception)
     assert PCN_NAME in shown_text(at)
-    assert any(e.icon == ":material/check_circle:" and e.label.startswith(f"{FILE_NAME}: loaded")
+    assert any(e.icon == ":material/check_circle:" and as_shown(e.label).startswith(f"{FILE_NAME}: loaded")
                for e in at.expander)
     data = at.session_state["session_data"]
     assert data.uploads.con.execute("SELECT count(*) FROM units").fetchall()[0][0] >= 1

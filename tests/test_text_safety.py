@@ -186,14 +186,14 @@ def _markdown_shown(at) -> list[str]:
 
 
 def test_hostile_names_are_shown_as_text_on_every_page(tmp_path, monkeypatch):
-    from tests.app_support import PAGES, as_shown, start_app, upload, visit
+    from tests.app_support import PAGES, as_shown, sidebar_widget, start_app, upload, visit
     from tests.test_bad_files import _recording_downloads, downloaded
 
     kept = _recording_downloads(monkeypatch)
     paths = hostile.files(tmp_path, HOST)
     at = upload(start_app(), paths)
     name = hostile.pcn_name(HOST)
-    assert at.selectbox(key="pcn").value == "U11111"
+    assert sidebar_widget(at, "selectbox", "pcn").value == "U11111"
     seen_name = seen_file = False
     for page in PAGES:
         at = visit(at, page)
@@ -232,10 +232,10 @@ def test_hostile_names_are_shown_as_text_on_every_page(tmp_path, monkeypatch):
 
 
 def test_a_long_pcn_name_is_shortened_with_the_full_name_on_hover(tmp_path):
-    from tests.app_support import start_app, upload, visit
+    from tests.app_support import sidebar_widget, start_app, upload, visit
 
     at = upload(start_app(), hostile.files(tmp_path, HOST))
-    at.selectbox(key="pcn").set_value("U22222")
+    sidebar_widget(at, "selectbox", "pcn").set_value("U22222")
     at.run()
     at = visit(at, "overview")
     heading = [m for m in at.markdown if m.value.startswith("#### ")][0]
