@@ -172,7 +172,10 @@ def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = 
     if x_title:
         fig.update_xaxes(title_text=wrap(x_title, base, plot_width))
     x_title_height = _lines(fig.layout.xaxis.title.text) * base * 1.3
-    top = 12 + _lines(title) * title_size * 1.25 + _lines(subtitle) * sub_size * 1.3 + 16
+    # Plotly anchors a title's first line, not its block: each further line would push the block
+    # up out of the chart, so the pad above grows by a line for each.
+    title_pad = 12 + (_lines(title) - 1) * title_size * 1.3
+    top = 12 + _lines(title) * title_size * 1.3 + 14 + _lines(subtitle) * sub_size * 1.3 + 16
     top += legend_rows * (base * 1.3 + 10) + (10 if legend_rows else 0)
     source_at = tick_height + (x_title_height + 10 if x_title_height else 0) + 12
     bottom = source_at + _lines(source) * base * 1.3 + 10
@@ -180,7 +183,7 @@ def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = 
     fig.update_layout(
         title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=sub_size, color="#425563")),
                    font=dict(size=title_size, color="#212B32"), x=0, xanchor="left", xref="container",
-                   y=1, yref="container", yanchor="top", pad=dict(t=12, l=10)),
+                   y=1, yref="container", yanchor="top", pad=dict(t=int(title_pad), l=10)),
         font=dict(family="Arial, Helvetica, sans-serif", size=base, color="#212B32"),
         colorway=PALETTE,
         paper_bgcolor="white",
