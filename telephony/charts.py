@@ -138,17 +138,40 @@ def _fit_x_ticks(fig: go.Figure, base: int, plot_width: float) -> float:
 
 
 def _legend_rows(fig: go.Figure, base: int, width: float) -> int:
-    """Rows a horizontal legend takes at `width` px (an item: symbol, gap, text)."""
+    """Rows a horizontal legend takes at `width` px. Plotly puts the items in one row where they
+    all fit, and otherwise in columns as wide as the widest item."""
     names = [t.name for t in fig.data if t.showlegend is not False and t.name]
     if len(names) < 2:
         return 0
-    rows, used = 1, 0.0
-    for name in names:
-        item = 46 + text_width(name, base)
-        if used and used + item > width:
-            rows, used = rows + 1, 0.0
-        used += item
-    return rows
+    items = [50 + text_width(name, base) for name in names]
+    if sum(items) <= width:
+        return 1
+    columns = max(1, int(width // max(items)))
+    return -(-len(names) // columns)
+
+
+def _y_label_width(fig: go.Figure, base: int) -> float:
+    """Width the y-axis labels and title take: names where the y axis holds categories (a
+    horizontal bar chart, a heatmap's weekdays), else numbers and a rotated title."""
+    names = {str(v) for t in fig.data if t.y is not None and (t.type == "heatmap" or getattr(t, "orientation", None) == "h")
+             for v in t.y}
+    if names:
+        return max(text_width(n, base) for n in names) + 16
+    return 5 * base
+
+
+def series_break(fig: go.Figure, x, text: str, large: bool = False) -> go.Figure:
+    """A dotted line at `x` on a month axis, with its note inside the top of the plot (wrapped to
+    the room right of the line), where it meets neither the legend nor the title."""
+    base = LARGE_FONT if large else MIN_FONT
+    labels = _x_labels(fig)
+    plot_width = _width.get() - _y_label_width(fig, base) - 20
+    right = 1 - labels.index(x) / max(len(labels), 1) if x in labels else 0.5
+    fig.add_vline(x=x, line_dash="dot", line_color=GREY)
+    fig.add_annotation(x=x, y=1, yref="paper", text=wrap(text, base, max(plot_width * right - 16, 120)),
+                       showarrow=False, xanchor="left", yanchor="top", xshift=6, align="left",
+                       bgcolor="rgba(255,255,255,0.85)", font=dict(size=base, color="#425563"))
+    return fig
 
 
 def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = False,
@@ -162,11 +185,11 @@ def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = 
     title_size, sub_size = base + 6, base + 2
     colorbar = any(t.type == "heatmap" for t in fig.data)
     # Plot width: the chart less the y-axis labels and title, and a colour bar where there is one.
-    plot_width = width - (5 if large else 4) * base - (7 * base if colorbar else 0) - 20
+    plot_width = width - _y_label_width(fig, base) - (7 * base if colorbar else 0) - 20
     title = wrap(title, title_size, width - 20, bold=True)
     subtitle = wrap(subtitle, sub_size, width - 20) if subtitle else ""
-    source = wrap(source, base - 1 if large else base, plot_width + 40)
-    legend_rows = _legend_rows(fig, base, plot_width + 40)
+    source = wrap(source, base - 1 if large else base, plot_width + (7 * base if colorbar else 0))
+    legend_rows = _legend_rows(fig, base, plot_width)
     tick_height = _fit_x_ticks(fig, base, plot_width)
     x_title = fig.layout.xaxis.title.text
     if x_title:
