@@ -368,6 +368,7 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
     fig.add_scatter(y=names, x=rows["p50"], mode="markers+text", name="Median PCN",
                     marker=dict(symbol="line-ns", size=24, line=dict(width=4, color="#212B32")),
                     text=[f"median {v:{value_format}}" for v in rows["p50"]], textposition="bottom center",
+                    cliponaxis=False,   # a label near 0% is drawn whole, not cut at the axis
                     hovertemplate="%{y}: median %{x:.1%}<extra></extra>")
     # The PCN's name is file text: escaped, and kept out of the hover template (where %{...} is
     # a placeholder) by naming the trace and reading the name back.
@@ -375,7 +376,7 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
                     marker=dict(symbol="diamond", size=18 if large else 14, color=PALETTE[3],
                                 line=dict(width=2, color="#212B32")),
                     text=[f"<b>{v:{value_format}}</b>" if pd.notna(v) else "" for v in rows["pcn_value"]],
-                    textposition="top center",
+                    textposition="top center", cliponaxis=False,
                     hovertemplate="%{fullData.name}: %{x:.1%}<extra></extra>")
     fig.update_xaxes(tickformat=value_format, title="Share of inbound calls (answered within 2 minutes: of answered calls)",
                      rangemode="tozero")

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"1280x720": {"width": 1280, "height": 720}, "1024x768": {"width": 1024, "height": 768}}
 # (url path, the page's h1): the analysis pages, on the sample
-PAGES = [("overview", "Overview"), ("demand", "Demand"), ("outcomes", "Outcomes"), ("waits", "Waits"),
+# (The Overview is the default page: its address is the app's own; /overview is "not found".)
+PAGES = [("", "Overview"), ("demand", "Demand"), ("outcomes", "Outcomes"), ("waits", "Waits"),
          ("call-logs", "Call logs"), ("context", "Context")]
 MIN_FONT = 14
 # The sample session has no call logs loaded until someone asks for the synthetic examples: the
@@ -168,10 +169,10 @@ def test_every_chart_fits_and_the_first_screen_has_a_headline(new_page, warm, si
         page.goto(f"{warm}/{path}" + ("?mode=shared" if mode == "shared" else ""))
         expect_page(page, h1, timeout=FIRST_RENDER_TIMEOUT)
         page.wait_for_timeout(600)   # Plotly's second layout pass (automargins) settles
-        page.screenshot(path=str(ARTIFACTS / f"layout-{path}-{size}-{mode}.png"))
+        page.screenshot(path=str(ARTIFACTS / f"layout-{path or 'overview'}-{size}-{mode}.png"))
         found = page.evaluate(MEASURE)
         if not found["first"] and not (path == "call-logs" and on_first_screen(page, NO_LOGS[mode])):
-            problems.append(f"{path}: no headline figure or chart title wholly on the first screen")
+            problems.append(f"{path or 'overview'}: no headline figure or chart title wholly on the first screen")
         for chart in found["charts"]:
             problems += [f"{path}: {p}" for p in chart_problems(chart)]
         for base, header in found["grids"]:
@@ -181,5 +182,5 @@ def test_every_chart_fits_and_the_first_screen_has_a_headline(new_page, warm, si
         # but a human looks at them one by one).
         for i, chart in enumerate(page.get_by_test_id("stPlotlyChart").all()):
             if chart.is_visible():
-                chart.screenshot(path=str(ARTIFACTS / f"layout-{path}-{size}-{mode}-chart{i + 1}.png"))
+                chart.screenshot(path=str(ARTIFACTS / f"layout-{path or 'overview'}-{size}-{mode}-chart{i + 1}.png"))
     assert not problems, f"{size} {mode}: {len(problems)} layout problem(s):\n  " + "\n  ".join(problems)
