@@ -50,6 +50,10 @@ CHART_WIDTH = 600
 _width: ContextVar[int] = ContextVar("chart_width", default=CHART_WIDTH)
 MIN_FONT = 14      # px: the smallest chart text (NHS and GOV.UK guidance for data on screens)
 LARGE_FONT = 18    # px: the smallest chart text on a shared screen (a projector across a room)
+# A line break the layout made (Plotly draws any <br ...> tag as one); read back as plain text
+# (telephony.text.plain: downloads, tests) it is a space, where a <br> of the caller's is " · ".
+WRAP = "<br data-wrap>"
+_BREAK = re.compile(r"<br[^>]*>")
 _ENTITY = re.compile(r"&#?\w+;")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -82,11 +86,12 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 
 def wrap(text: str, size: float, width: float, bold: bool = False) -> str:
-    """Plotly text broken into lines (<br>) of at most `width` px; existing <br> breaks are kept
-    and words are never split (escaped entities and tags stay whole: they contain no spaces)."""
-    lines = []
+    """Plotly text broken into lines of at most `width` px (joined by WRAP); the caller's own <br>
+    breaks are kept and words are never split (escaped entities and tags stay whole: they hold no
+    spaces)."""
+    parts = []
     for part in text.split("<br>"):
-        line = ""
+        lines, line = [], ""
         for word in part.split(" "):
             candidate = f"{line} {word}" if line else word
             if line and text_width(candidate, size, bold) > width:
@@ -94,12 +99,12 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> str:
                 line = word
             else:
                 line = candidate
-        lines.append(line)
-    return "<br>".join(lines)
+        parts.append(WRAP.join([*lines, line]))
+    return "<br>".join(parts)
 
 
 def _lines(text: str | None) -> int:
-    return 0 if not text else 1 + text.count("<br>")
+    return 0 if not text else 1 + len(_BREAK.findall(text))
 
 
 def _x_labels(fig: go.Figure) -> list[str]:

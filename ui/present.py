@@ -48,7 +48,7 @@ SLIDE_WIDTH = 1180   # px: a slide's chart at 1280x720 (full width, no sidebar)
 def _fit(fig):
     """A chart sized for a slide: the measure as a smaller title (the headline is above it) and a
     fixed height; the margins are those charts.style worked out for SLIDE_WIDTH."""
-    top = fig.layout.margin.t - (fig.layout.title.font.size - 19) * (1 + fig.layout.title.text.count("<br>"))
+    top = fig.layout.margin.t - (fig.layout.title.font.size - 19) * (1 + fig.layout.title.text.count("<br"))
     fig.update_layout(height=SLIDE_HEIGHT, margin=dict(t=int(top)), title=dict(font=dict(size=19)))
     return fig
 
