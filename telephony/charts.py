@@ -172,10 +172,13 @@ def series_break(fig: go.Figure, x, text: str, large: bool = False) -> go.Figure
     labels = _x_labels(fig)
     plot_width = _width.get() - _y_label_width(fig, base) - 20
     right = 1 - labels.index(x) / max(len(labels), 1) if x in labels else 0.5
+    # Head room above the highest value, so the note covers no line or marker.
+    top = max((v for t in fig.data if t.y is not None for v in t.y if v is not None and v == v), default=1)
+    fig.update_yaxes(range=[0, top * 1.45], autorange=False)
     fig.add_vline(x=x, line_dash="dot", line_color=GREY)
     fig.add_annotation(x=x, y=1, yref="paper", text=wrap(text, base, max(plot_width * right - 16, 120)),
                        showarrow=False, xanchor="left", yanchor="top", xshift=6, align="left",
-                       bgcolor="rgba(255,255,255,0.85)", font=dict(size=base, color="#425563"))
+                       font=dict(size=base, color="#425563"))
     return fig
 
 
