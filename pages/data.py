@@ -8,6 +8,7 @@ import streamlit as st
 
 from telephony import text as tx
 from telephony.caveats import caveats_for
+from telephony.report import what_is_loaded
 from ui import current, render, sidebar
 from ui.session import limits_text, session
 
@@ -50,11 +51,13 @@ else:
     render.text(sel, f"**{loaded} of {len(reports)} files loaded**; {rejected:,} rows rejected; "
                      + ("every check against the files' own totals matches." if not mismatches
                         else f"**{mismatches} file(s) do not match their own totals** (see below)."))
+    if sel.large:   # a shared screen names no file or zip member: a name can name a practice
+        render.text(sel, f"**Loaded:** {tx.md(what_is_loaded(reports))}. File names are hidden on a shared screen.")
     summary = pd.DataFrame([{
-        "File": r.file_name, "Read as": SHORT_KIND.get(r.kind, "–"), "Status": r.status,
+        "File": f"File {i + 1}" if sel.large else r.file_name, "Read as": SHORT_KIND.get(r.kind, "–"), "Status": r.status,
         "Months": ", ".join(r.months), "Rows loaded": r.rows_loaded, "Rows rejected": r.rows_rejected,
         "Checks": {None: "–", True: "all match", False: "MISMATCH"}[r.reconciled],
-    } for r in reports])
+    } for i, r in enumerate(reports)])
     render.table(sel, summary, key="load_summary", grain="load-report",
                  row_key=["File"] if summary["File"].is_unique else (),
                  column_config={"File": st.column_config.TextColumn("File", width="medium"),
@@ -62,15 +65,21 @@ else:
                                 "Rows rejected": st.column_config.NumberColumn(format="localized")})
     for i, r in enumerate(reports):
         notable = r.status != "loaded" or r.rows_rejected or r.reconciled is False or r.overlaps
-        with st.expander(f"{render.md(r.file_name)}: {r.status}" + (" — needs a look" if notable else ""),
+        name = f"File {i + 1}, {r.kind_label}" if sel.large else render.md(r.file_name)
+        with st.expander(f"{name}: {r.status}" + (" — needs a look" if notable else ""),
                          icon=STATUS_ICONS[r.status], expanded=bool(notable) and r.status != "duplicate"):
-            if r.message:
+            if sel.large:   # messages and notes quote file and zip member names
+                hidden = int(bool(r.message)) + len(r.overlaps) + len(r.notes)
+                if hidden:
+                    st.caption(f"{hidden} message(s) about this file are hidden on a shared screen, as they "
+                               "quote file names; switch shared-screen mode off to read them.")
+            elif r.message:
                 (st.error if r.status == "failed" else st.info)(tx.md(r.message))
             if r.status == "loaded":
                 st.markdown(f"{r.kind_label}; months {', '.join(r.months) or '–'}; {r.practices:,} practices; "
                             f"{r.pcns:,} PCNs; {r.rows_read:,} rows read, {r.rows_loaded:,} loaded, "
                             f"{r.rows_rejected:,} rejected; {r.seconds:.1f} s.")
-            for line in r.overlaps + r.notes:
+            for line in [] if sel.large else r.overlaps + r.notes:
                 st.markdown(f"- {tx.md(line)}")
             if r.reconciliation:
                 render.table(sel, pd.DataFrame(r.reconciliation), key=f"checks_{i}", grain="load-report",

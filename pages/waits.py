@@ -66,10 +66,8 @@ if len(monthly) > 1:
         sel.source_line, y_title="Share of answered calls", large=sel.large)
     if (trend["month"] == pd.Timestamp("2026-06-01")).any() and trend["month"].min() < pd.Timestamp("2026-06-01"):
         # Wait times break in series in June 2026: mark it where the series spans it.
-        fig.add_vline(x=charts.month_labels(pd.Series([pd.Timestamp("2026-06-01")]))[0], line_dash="dot",
-                      line_color=charts.GREY)
-        fig.add_annotation(x="Jun 2026", y=1, yref="paper", text="Series break: one supplier's method changed",
-                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(color="#425563"))
+        charts.series_break(fig, charts.month_labels(pd.Series([pd.Timestamp("2026-06-01")]))[0],
+                            "Series break: one supplier's method changed", large=sel.large)
     data = trend[["month", "answered_with_waits", "answered_wait_0", "answered_within_2min", "answered_wait_3",
                   "within_1", "within_2", "over_5"]].assign(month=trend["month"].dt.strftime("%Y-%m"))
     render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"],

@@ -8,6 +8,10 @@ heatmap prints its numbers.
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -38,45 +42,222 @@ BAND_SHORT = ("00–06", "06–08", "08–10", "10–12", "12–14", "14–16", 
 WEEKDAY_LABELS = (*WEEKDAYS, "Bank holidays")
 
 
+# Every chart must fit the narrowest place a page draws it: 1024x768 with the sidebar open gives a
+# chart about 620 px wide (tests/test_browser_layout.py measures this). Plotly neither wraps titles
+# nor makes room for legends and angled labels by itself, so the layout below is worked out here
+# for that width; on a wider screen the same layout just has room to spare.
+CHART_WIDTH = 600
+_width: ContextVar[int] = ContextVar("chart_width", default=CHART_WIDTH)
+MIN_FONT = 14      # px: the smallest chart text (NHS and GOV.UK guidance for data on screens)
+LARGE_FONT = 18    # px: the smallest chart text on a shared screen (a projector across a room)
+# A line break the layout made (Plotly draws any <br ...> tag as one); read back as plain text
+# (telephony.text.plain: downloads, tests) it is a space, where a <br> of the caller's is " · ".
+WRAP = "<br data-wrap>"
+_BREAK = re.compile(r"<br[^>]*>")
+_ENTITY = re.compile(r"&#?\w+;")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@contextmanager
+def chart_width(px: int):
+    """Lay out the charts built inside this block for a chart `px` wide (a full-width slide)."""
+    token = _width.set(px)
+    try:
+        yield
+    finally:
+        _width.reset(token)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Estimated width in px of one line of Plotly text in Arial (per-character widths by class:
+    near enough to decide where to wrap, and erring wide)."""
+    plain = _ENTITY.sub("x", _TAG.sub("", text))
+    em = 0.0
+    for ch in plain:
+        if ch in " .,:;'|!il":
+            em += 0.3
+        elif ch.isupper() or ch in "%mwMW@–—":
+            em += 0.72
+        elif ch.isdigit():
+            em += 0.56
+        else:
+            em += 0.52
+    return em * size * (1.08 if bold else 1.0)
+
+
+def wrap(text: str, size: float, width: float, bold: bool = False) -> str:
+    """Plotly text broken into lines of at most `width` px (joined by WRAP); the caller's own <br>
+    breaks are kept and words are never split (escaped entities and tags stay whole: they hold no
+    spaces)."""
+    parts = []
+    for part in text.split("<br>"):
+        lines, line = [], ""
+        for word in part.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and text_width(candidate, size, bold) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        parts.append(WRAP.join([*lines, line]))
+    return "<br>".join(parts)
+
+
+def _lines(text: str | None) -> int:
+    return 0 if not text else 1 + len(_BREAK.findall(text))
+
+
+def _x_labels(fig: go.Figure) -> list[str]:
+    """The categories of a category x axis, in order of first appearance across traces."""
+    seen: dict[str, None] = {}
+    for trace in fig.data:
+        if trace.x is not None and getattr(trace, "orientation", None) != "h":
+            for v in trace.x:
+                seen.setdefault(str(v), None)
+    return list(seen)
+
+
+def _fit_x_ticks(fig: go.Figure, base: int, plot_width: float) -> float:
+    """Tick labels of the x axis that never run together: level if they fit, else at 45 degrees,
+    else every k-th label; date axes get fewer ticks. Returns the height the labels take (px)."""
+    axis = fig.layout.xaxis
+    line = base * 1.3
+    if axis.type == "date":
+        label = text_width("30 Sep", base)
+        fig.update_xaxes(nticks=max(2, int(plot_width // (label + base * 1.5))), tickangle=0)
+        return line
+    labels = _x_labels(fig)
+    if axis.type != "category" or not labels:
+        fig.update_xaxes(tickangle=0)
+        return line
+    slot = plot_width / len(labels)
+    widest = max(text_width(label, base) for label in labels)
+    if widest + base * 0.6 <= slot:
+        fig.update_xaxes(tickangle=0)
+        return line
+    step = max(1, -(-int(base * 1.6) // max(int(slot), 1)))   # a rotated label needs ~1.6 lines of room
+    if step > 1:
+        fig.update_xaxes(tickmode="array", tickvals=labels[::step], ticktext=labels[::step])
+    fig.update_xaxes(tickangle=-45)
+    return widest * 0.71 + line * 0.71 + 4
+
+
+def _legend_rows(fig: go.Figure, base: int, width: float) -> int:
+    """Rows a horizontal legend takes at `width` px. Plotly puts the items in one row where they
+    all fit, and otherwise in columns as wide as the widest item."""
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    if len(names) < 2:
+        return 0
+    items = [50 + text_width(name, base) for name in names]
+    if sum(items) <= width:
+        return 1
+    columns = max(1, int(width // max(items)))
+    return -(-len(names) // columns)
+
+
+def _y_label_width(fig: go.Figure, base: int) -> float:
+    """Width the y-axis labels and title take: names where the y axis holds categories (a
+    horizontal bar chart, a heatmap's weekdays), else numbers and a rotated title."""
+    names = {str(v) for t in fig.data if t.y is not None and (t.type == "heatmap" or getattr(t, "orientation", None) == "h")
+             for v in t.y}
+    if names:
+        return max(text_width(n, base) for n in names) + 16
+    return 5 * base
+
+
+def series_break(fig: go.Figure, x, text: str, large: bool = False) -> go.Figure:
+    """A dotted line at `x` on a month axis, with its note inside the top of the plot (wrapped to
+    the room right of the line), where it meets neither the legend nor the title."""
+    base = LARGE_FONT if large else MIN_FONT
+    labels = _x_labels(fig)
+    plot_width = _width.get() - _y_label_width(fig, base) - 20
+    right = 1 - labels.index(x) / max(len(labels), 1) if x in labels else 0.5
+    # Head room above the highest value, so the note covers no line or marker.
+    top = max((v for t in fig.data if t.y is not None for v in t.y if v is not None and v == v), default=1)
+    fig.update_yaxes(range=[0, top * 1.45], autorange=False)
+    fig.add_vline(x=x, line_dash="dot", line_color=GREY)
+    fig.add_annotation(x=x, y=1, yref="paper", text=wrap(text, base, max(plot_width * right - 16, 120)),
+                       showarrow=False, xanchor="left", yanchor="top", xshift=6, align="left",
+                       font=dict(size=base, color="#425563"))
+    return fig
+
+
 def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = False,
           height: int | None = None) -> go.Figure:
-    """House style: title and subtitle top left, legend above the plot, source line under the
-    x-axis (in pixels below it, so it never meets tick labels or the legend)."""
-    base = 20 if large else 13
-    legend_items = sum(1 for t in fig.data if t.showlegend is not False and t.name)
-    lines = 1 + subtitle.count("<br>")
-    top = (88 if large else 68) + lines * (26 if large else 19)
-    if legend_items > 1:
-        top += (34 if large else 26) * (1 + legend_items // 4)
+    """House style: title and subtitle top left (wrapped to the chart's width), legend above the
+    plot, source line under the x-axis title. Every text is at least MIN_FONT px (LARGE_FONT on a
+    shared screen) and each has room of its own: the margins are worked out from the wrapped
+    lines, the legend's rows and the tick labels' angle, never left to chance."""
+    base = LARGE_FONT if large else MIN_FONT
+    width = _width.get()
+    title_size, sub_size = base + 6, base + 2
+    colorbar = any(t.type == "heatmap" for t in fig.data)
+    # Plot width: the chart less the y-axis labels and title, and a colour bar where there is one.
+    plot_width = width - _y_label_width(fig, base) - (7 * base if colorbar else 0) - 20
+    title = wrap(title, title_size, width - 20, bold=True)
+    subtitle = wrap(subtitle, sub_size, width - 20) if subtitle else ""
+    source = wrap(source, base - 1 if large else base, plot_width + (7 * base if colorbar else 0))
+    legend_rows = _legend_rows(fig, base, plot_width)
+    tick_height = _fit_x_ticks(fig, base, plot_width)
+    x_title = fig.layout.xaxis.title.text
+    if x_title:
+        fig.update_xaxes(title_text=wrap(x_title, base, plot_width))
+    x_title_height = _lines(fig.layout.xaxis.title.text) * base * 1.3
+    # Plotly anchors a title's first line, not its block: each further line would push the block
+    # up out of the chart, so the pad above grows by a line for each.
+    title_pad = 12 + (_lines(title) - 1) * title_size * 1.3
+    top = 12 + _lines(title) * title_size * 1.3 + 14 + _lines(subtitle) * sub_size * 1.3 + 16
+    top += legend_rows * (base * 1.3 + 10) + (10 if legend_rows else 0)
+    source_at = tick_height + (x_title_height + 10 if x_title_height else 0) + 12
+    bottom = source_at + _lines(source) * base * 1.3 + 10
+    height = max(height or (640 if large else 470), int(top + bottom) + (300 if large else 260))
     fig.update_layout(
-        title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=base, color="#425563")),
-                   font=dict(size=base + 6, color="#212B32"), x=0, xanchor="left", xref="paper",
-                   y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=sub_size, color="#425563")),
+                   font=dict(size=title_size, color="#212B32"), x=0, xanchor="left", xref="container",
+                   y=1, yref="container", yanchor="top", pad=dict(t=int(title_pad), l=10)),
         font=dict(family="Arial, Helvetica, sans-serif", size=base, color="#212B32"),
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=10, r=20, t=top, b=112 if large else 92),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left",
+        margin=dict(l=10, r=20, t=int(top), b=int(bottom)),
+        legend=dict(orientation="h", yanchor="bottom", y=1, x=0, xanchor="left",
                     font=dict(size=base, color=TEXT)),
-        height=height or (640 if large else 470),
+        height=height,
         hoverlabel=dict(font_size=base),
+        # Text inside a bar that would need shrinking below the minimum is left out (the number
+        # is in the hover text and the download) rather than drawn too small to read.
+        uniformtext=dict(minsize=base, mode="hide"),
     )
     fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                       yshift=-(80 if large else 64), showarrow=False,
-                       font=dict(size=base - 2, color="#425563"))
+                       yshift=-int(source_at), showarrow=False, align="left",
+                       font=dict(size=base - 1 if large else base, color="#425563"))
     for trace in fig.data:
         if trace.type == "bar" and str(trace.marker.color).upper() in LOW_CONTRAST:
             trace.marker.line = OUTLINE
         elif trace.type == "scatter" and str(trace.line.color).upper() in LOW_CONTRAST:
             trace.marker.line = OUTLINE
+        elif trace.type == "heatmap":
+            _fit_heatmap_text(trace, base, plot_width)
     # Axis text in the text colour: Streamlit's chart theme would otherwise draw it light grey
     # (under 4.5:1 on white); explicit colours win over the theme's template.
     axis_text = dict(size=base, color=TEXT)
     fig.update_xaxes(showgrid=False, linecolor="#AEB7BD", tickfont=axis_text, title_font=axis_text,
                      automargin=False)
-    fig.update_yaxes(gridcolor="#E8EDEE", zerolinecolor="#AEB7BD", tickfont=axis_text, title_font=axis_text)
+    fig.update_yaxes(gridcolor="#E8EDEE", zerolinecolor="#AEB7BD", tickfont=axis_text, title_font=axis_text,
+                     automargin=True)
     return fig
+
+
+def _fit_heatmap_text(trace, base: int, plot_width: float) -> None:
+    """Numbers in heatmap cells at the minimum size or more, or none where they cannot fit a cell
+    (then the table under the chart and the download carry them)."""
+    trace.colorbar.tickfont = dict(size=base, color=TEXT)
+    trace.colorbar.title.font = dict(size=base, color=TEXT)
+    columns = len(trace.x) if trace.x is not None else 1
+    widest = max((text_width(str(v), base) for row in (trace.text or []) for v in row), default=0)
+    if trace.texttemplate and widest + 4 > plot_width / columns:
+        trace.texttemplate = None
+    trace.textfont = dict(size=base)
 
 
 def month_labels(months: pd.Series) -> list[str]:
@@ -112,7 +293,7 @@ def outcomes_by_band(frame: pd.DataFrame, title: str, subtitle: str, source: str
                     hovertemplate=f"{label}: %{{y:.1%}} (%{{customdata:,}} calls)<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", title="Share of inbound calls", range=[0, 1.05])
-    fig.update_xaxes(title="Time of call (hours)", type="category", tickangle=0)
+    fig.update_xaxes(title="Time of call (hours)", type="category")
     return style(fig, title, subtitle, source, large)
 
 
@@ -125,13 +306,13 @@ def demand_heatmap(grid: pd.DataFrame, title: str, subtitle: str, source: str, l
         z=grid.values, x=list(grid.columns), y=list(grid.index),
         colorscale=[[0, "#FFFFFF"], [0.5, "#41B6E6"], [1, "#003087"]],
         text=[[fmt(v) if pd.notna(v) else "" for v in row] for row in grid.values],
-        texttemplate="%{text}", textfont=dict(size=18 if large else 12),
+        texttemplate="%{text}",   # sized, or left out where a cell is too narrow, by style()
         hovertemplate="%{y} %{x}: %{text}" + ("" if as_share else " calls per day") + "<extra></extra>",
         colorbar=dict(title="Share of calls" if as_share else "Calls per day",
                       tickformat=".0%" if as_share else None),
     ))
     fig.update_yaxes(autorange="reversed", title="")
-    fig.update_xaxes(title="Time of call (hours)", type="category", tickangle=0)
+    fig.update_xaxes(title="Time of call (hours)", type="category")
     return style(fig, title, subtitle, source, large, height=600 if large else 470)
 
 
@@ -195,6 +376,7 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
     fig.add_scatter(y=names, x=rows["p50"], mode="markers+text", name="Median PCN",
                     marker=dict(symbol="line-ns", size=24, line=dict(width=4, color="#212B32")),
                     text=[f"median {v:{value_format}}" for v in rows["p50"]], textposition="bottom center",
+                    cliponaxis=False,   # a label near 0% is drawn whole, not cut at the axis
                     hovertemplate="%{y}: median %{x:.1%}<extra></extra>")
     # The PCN's name is file text: escaped, and kept out of the hover template (where %{...} is
     # a placeholder) by naming the trace and reading the name back.
@@ -202,7 +384,7 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
                     marker=dict(symbol="diamond", size=18 if large else 14, color=PALETTE[3],
                                 line=dict(width=2, color="#212B32")),
                     text=[f"<b>{v:{value_format}}</b>" if pd.notna(v) else "" for v in rows["pcn_value"]],
-                    textposition="top center",
+                    textposition="top center", cliponaxis=False,
                     hovertemplate="%{fullData.name}: %{x:.1%}<extra></extra>")
     fig.update_xaxes(tickformat=value_format, title="Share of inbound calls (answered within 2 minutes: of answered calls)",
                      rangemode="tozero")
@@ -222,5 +404,5 @@ def daily_calls(daily: pd.DataFrame, title: str, subtitle: str, source: str, lar
             fig.add_vrect(x0=day - pd.Timedelta(hours=12), x1=day + pd.Timedelta(hours=12),
                           fillcolor=PALETTE[3], opacity=0.45, line_width=0)
     fig.update_yaxes(title="Inbound calls", rangemode="tozero")
-    fig.update_xaxes(title="Day", type="date", tickformat="%d %b", tickangle=0, nticks=12)
+    fig.update_xaxes(title="Day", type="date", tickformat="%d %b")
     return style(fig, title, subtitle, source, large)

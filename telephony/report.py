@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from telephony.readers.sniff import KINDS
@@ -70,3 +71,22 @@ class LoadReport:
         out += [f"  overlap: {o}" for o in self.overlaps]
         out += [f"  note: {n}" for n in self.notes]
         return out
+
+
+def what_is_loaded(reports: list[LoadReport]) -> str:
+    """What is loaded, by kind and months, naming no file (a file's name can name a practice):
+    'Publication Summary workbook: Jan 2026; By Day and Time CSV: Jan to Mar 2026'."""
+    months: dict[str, set[str]] = {}
+    for r in reports:
+        if r.status == "loaded":
+            months.setdefault(r.kind_label, set()).update(r.months)
+    parts = []
+    for kind, found in months.items():
+        labels = [f"{dt.date(int(m[:4]), int(m[5:7]), 1):%b %Y}" for m in sorted(found)]
+        if not labels:
+            parts.append(kind)
+        elif len(labels) <= 3:
+            parts.append(f"{kind}: {', '.join(labels)}")
+        else:
+            parts.append(f"{kind}: {labels[0]} to {labels[-1]} ({len(labels)} months)")
+    return "; ".join(parts) or "nothing"

@@ -81,7 +81,9 @@ _TAG = re.compile(r"<[^>]*>")
 
 def plain(plotly_text) -> str:
     """Plotly text (ours: `<br>` line breaks, `<b>`, entities) as plain text on one line."""
-    text = re.sub(r"(?i)<br\s*/?>", " · ", str(plotly_text or ""))
+    # A break charts.wrap made to fit the width is a space; a break of the text's own, a new part.
+    text = str(plotly_text or "").replace("<br data-wrap>", " ")
+    text = re.sub(r"(?i)<br\s*/?>", " · ", text)
     return clean(html.unescape(_TAG.sub("", text)))
 
 

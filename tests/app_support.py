@@ -74,7 +74,9 @@ def shown_text(at: AppTest) -> str:
 def chart_titles(at: AppTest) -> list[str]:
     import json
 
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    # Read as a sentence: the line breaks the layout made to fit the chart's width are spaces.
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"].replace("<br data-wrap>", " ")
+            for c in at.get("plotly_chart")]
 
 
 def metric(at: AppTest, label: str) -> str:

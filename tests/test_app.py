@@ -116,7 +116,7 @@ def test_shared_screen_from_the_address():
     at.run()
     assert not at.exception
     assert sidebar_widget(at, "toggle", "shared_screen").value is True
-    assert any("Shared screen" in i.value for i in at.info)
+    assert any("Shared screen" in c.value for c in at.caption)   # one line under the title
 
 
 @real

@@ -422,7 +422,7 @@ def test_shared_screen_mode_from_the_address(new_page, app_url):
     page = new_page(PROJECTOR)
     page.goto(f"{app_url}/?mode=shared")
     expect_page(page, "Overview", timeout=FIRST_RENDER_TIMEOUT)
-    expect(page.get_by_test_id("stAlert").filter(has_text="Shared screen")).to_be_visible()
+    expect(page.get_by_test_id("stMain").get_by_text("Shared screen:")).to_be_visible()   # one line under the title
     toggle = page.get_by_test_id("stSidebar").get_by_role("switch",
                                                           name="Shared screen (for meetings)")
     expect(toggle).to_be_checked()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from telephony import slides
+from telephony import charts, slides
 from ui import render
 from ui.selection import Selection
 
@@ -42,12 +42,14 @@ def _copy_choice() -> None:
     st.session_state[AT] = 0
 
 
+SLIDE_WIDTH = 1180   # px: a slide's chart at 1280x720 (full width, no sidebar)
+
+
 def _fit(fig):
-    """A chart sized for a slide: the measure as a small title (the headline is above it), less
-    room above the plot, a fixed height."""
-    legend_items = sum(1 for t in fig.data if t.showlegend is not False and t.name)
-    top = 46 + (36 * (1 + legend_items // 6) if legend_items > 1 else 0)   # a slide's legend: one row of up to 5
-    fig.update_layout(height=SLIDE_HEIGHT, margin=dict(t=top, b=104), title=dict(font=dict(size=19)))
+    """A chart sized for a slide: the measure as a smaller title (the headline is above it) and a
+    fixed height; the margins are those charts.style worked out for SLIDE_WIDTH."""
+    top = fig.layout.margin.t - (fig.layout.title.font.size - 19) * (1 + fig.layout.title.text.count("<br"))
+    fig.update_layout(height=SLIDE_HEIGHT, margin=dict(t=int(top)), title=dict(font=dict(size=19)))
     return fig
 
 
@@ -78,7 +80,8 @@ def show(sel: Selection) -> None:
     st.markdown(CSS, unsafe_allow_html=True)
     st.session_state.setdefault(CHOSEN, list(slides.DEFAULT))
     st.session_state[CHOICE] = st.session_state[CHOSEN]
-    deck = slides.build(sel, st.session_state[CHOSEN])
+    with charts.chart_width(SLIDE_WIDTH):
+        deck = slides.build(sel, st.session_state[CHOSEN])
     total = len(deck)
     at = st.session_state[AT] = max(0, min(total - 1, st.session_state.get(AT, 0)))
 

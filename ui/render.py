@@ -15,26 +15,39 @@ import streamlit as st
 
 from telephony import text as tx
 from telephony.gate import Refused
+from telephony.report import what_is_loaded
 from ui.selection import Selection
+from ui.session import session
 
-# Shared screen: scale the root font; Streamlit sizes text in rem, so everything grows together.
-LARGE_CSS = "<style>html { font-size: 21px !important; }</style>"
+# Shared screen: scale the root font; Streamlit sizes text in rem, so everything grows together
+# (tables too: the data grid takes its font size from the root's). Less padding and a smaller page
+# title, so the page's headline figure or chart is on the first screen of a 1280x720 projector.
+LARGE_CSS = """<style>
+html { font-size: 21px !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.6rem !important; padding-left: 1.5rem !important;
+    padding-right: 1.5rem !important; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; padding-top: 0; padding-bottom: 0.2rem; }
+[data-testid="stMainBlockContainer"] h4 { font-size: 1.05rem; padding-top: 0; }
+</style>"""
 
 
 def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool = True) -> None:
     """Title, the PCN and period shown, what data the page shows (sample or which uploads), and
-    the shared-screen banner."""
+    the shared-screen note. On a shared screen all of that is one line under the title, and no
+    file is named (a file's name can name a practice): what is loaded is told by kind and month."""
     if sel.large:
         st.markdown(LARGE_CSS, unsafe_allow_html=True)
-        st.info("**Shared screen.** This screen shows aggregated PCN views only. No practice is named, "
-                "ranked or singled out; downloads have disclosure control applied.",
-                icon=":material/cast:")
     st.title(title)
     if about_pcn and sel.pcn:
         label = tx.shorten(sel.pcn_label)
         text(sel, f"#### {tx.md(label)} · {sel.period_label}",
              help=tx.md(sel.pcn_label) if label != tx.clean(sel.pcn_label) else None)
-    if sel.is_sample:
+    if sel.large:
+        shown = ("**synthetic sample** data, not real NHS data" if sel.is_sample
+                 else f"**your files:** {tx.md(what_is_loaded(session().loaded_uploads()))}" if sel.uploads else "")
+        st.caption(":material/cast: **Shared screen:** aggregated PCN views only; no practice is named, ranked "
+                   "or singled out; downloads have disclosure control applied." + (f" Showing {shown}." if shown else ""))
+    elif sel.is_sample:
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
                    "It is not real NHS data. Upload your own files in the sidebar.",
                    icon=":material/science:")
@@ -44,10 +57,8 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
             names = sel.gate.check_text(names)
         except Refused:   # a file named after a practice: say how many, not what
             names = f"{len(sel.uploads)} file(s) (names hidden: they would identify a practice)"
-        if sel.large:
-            names = f"{len(sel.uploads)} file(s)"
         st.success(f"**Showing your uploaded files:** {names}", icon=":material/folder_open:")
-    if intro:
+    if intro and not sel.large:   # a meeting reads the headline; the page's purpose is for a reader
         st.caption(intro)
     if about_pcn and sel.start is not None:
         total_mismatches(sel, sel.start, sel.end)
