@@ -264,28 +264,22 @@ def xmr_chart(months: list, points: list, title: str, subtitle: str, source: str
     x = month_labels(pd.Series(months))
     drawn = spc.display_limits(points, floor, ceiling)
 
-    def by_period(attr: str) -> list:
-        out = []
-        for i, p in enumerate(drawn):
-            if i and p.period != drawn[i - 1].period:
-                out.append(None)   # a gap: each period's line stands alone
-            out.append(getattr(p, attr))
-        return out
-
-    gap_x = []
-    for i, label in enumerate(x):
-        if i and drawn[i].period != drawn[i - 1].period:
-            gap_x.append(label)   # repeated category: the None between them breaks the line
-        gap_x.append(label)
     width = 3 if large else 2
-    for name, attr, colour, dash in (("Upper process limit", "upper", XMR_LIMIT, "dash"),
+    periods = sorted({p.period for p in drawn})
+    for name, attr, colour, dash in (("Process limits", "upper", XMR_LIMIT, "dash"),
                                      ("Centre line (mean)", "mean", TEXT, "solid"),
                                      ("Lower process limit", "lower", XMR_LIMIT, "dash")):
-        ys = by_period(attr)
-        if all(v is None for v in ys):
-            continue
-        fig.add_scatter(x=gap_x, y=ys, mode="lines", name=name, line=dict(color=colour, width=width, dash=dash),
-                        showlegend=attr != "lower", hoverinfo="skip", connectgaps=False)
+        first = True
+        for period in periods:   # one trace per period: each period's line stands alone
+            idx = [i for i, p in enumerate(drawn) if p.period == period and getattr(p, attr) is not None]
+            if not idx:
+                continue
+            fig.add_scatter(x=[x[i] for i in idx], y=[getattr(drawn[i], attr) for i in idx],
+                            mode="lines" if len(idx) > 1 else "markers",   # a one-month period: a tick
+                            marker=dict(symbol="line-ew", size=24, line=dict(color=colour, width=width)),
+                            name=name, legendgroup=attr, showlegend=first and attr != "lower",
+                            line=dict(color=colour, width=width, dash=dash), hoverinfo="skip")
+            first = False
     for i, (ref_name, values) in enumerate((references or {}).items()):
         colour, dash = (PALETTE[1], "dot") if i == 0 else (PALETTE[5], "dashdot")
         fig.add_scatter(x=x, y=values, mode="lines+markers", name=tx.plotly(ref_name),
@@ -322,8 +316,11 @@ def xmr_chart(months: list, points: list, title: str, subtitle: str, source: str
         shift = seen.get(at, 0)
         seen[at] = shift + 1
         fig.add_vline(x=at, line_dash="solid" if rebased else "dot", line_color=GREY, line_width=2)
-        fig.add_annotation(x=at, y=1, yref="paper", yshift=-18 * shift, showarrow=False, xanchor="left",
-                           yanchor="bottom" if not shift else "top", bgcolor="rgba(255,255,255,0.85)",
+        # Inside the plot's top edge (the legend sits above it); a second event that month goes below.
+        fig.add_annotation(x=at, y=1, yref="paper", yshift=-(22 if large else 18) * shift, showarrow=False,
+                           # text runs away from the nearer edge, so it never widens the axis
+                           xanchor="left" if x.index(at) < len(x) / 2 else "right", yanchor="top",
+                           bgcolor="rgba(255,255,255,0.85)",
                            text=tx.plotly(tx.shorten(label, 40)) + (" (limits start again)" if rebased else ""),
                            font=dict(size=13 if large else 11, color=TEXT))
     if y_format:

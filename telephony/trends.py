@@ -64,6 +64,10 @@ class TrendMeasure:
         return f"{100 * v:.1f} percentage points" if self.is_share else self.fmt(v)
 
 
+# A share's numerator where the registry gives it as an expression: the count measure of the same calls.
+_NUMERATOR_COLUMNS = {"answered_within_2min_share": "answered_within_2min"}
+
+
 def measure(name: str) -> TrendMeasure:
     """The trend measure called `name` (one of NAMES); ValueError naming the known ones."""
     if name not in NAMES:
@@ -133,6 +137,28 @@ class Trend:
             "special_cause": p.special_cause, "rule": p.rule, "direction": p.direction,
             "assessment": spc.assessment(p, better),
         } for m, p in zip(self.months, self.points)])
+
+
+def numbers_behind(t: Trend, frame: pd.DataFrame, better: str | None = None
+                   ) -> tuple[pd.DataFrame, list[str], dict[str, tuple[str, str]]]:
+    """The chart's numbers with the counts they come from, for a download: (table, count columns,
+    share column -> (part, whole)), so disclosure control can round the counts and recompute the
+    shares from them."""
+    out = t.frame(better)
+    tm = t.measure
+    by_month = frame.assign(month=[f"{pd.Timestamp(m):%Y-%m}" for m in frame["month"]]).set_index("month")
+    if tm.is_share:
+        part = _NUMERATOR_COLUMNS.get(tm.name, tm.measure.numerator)
+        whole = tm.measure.denominator
+        out[part] = out["month"].map(by_month[part])
+        out[whole] = out["month"].map(by_month[whole])
+        return out, [part, whole], {"value": (part, whole)}
+    if tm.per_working_day:
+        for col in ("rate_inbound", "patients", "working_days"):
+            out[col] = out["month"].map(by_month[col])
+        return out.rename(columns={"rate_inbound": "calls"}), ["calls", "patients"], {}
+    out["working_days"] = out["month"].map(by_month["working_days"])
+    return out, ["value"], {}
 
 
 def rebase_positions(months: Sequence[dt.date], at: Iterable[dt.date]) -> tuple[list[int], list[dt.date]]:
