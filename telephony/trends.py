@@ -58,7 +58,9 @@ class TrendMeasure:
     def fmt(self, v: float) -> str:
         if self.is_share:
             return f"{v:.1%}"
-        return f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+        # a PCN's calls a working day are in the hundreds or thousands; a rate per 1,000 patients
+        # in tens: one decimal below 1,000 keeps a change of a few percent visible
+        return f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
 
     def diff_fmt(self, v: float) -> str:
         return f"{100 * v:.1f} percentage points" if self.is_share else self.fmt(v)
