@@ -32,7 +32,7 @@ NAMES = ("inbound_per_1000", "inbound", "answered_share", "missed_share", "ivr_s
 # start a new period there whenever their months span it.
 SERIES_BREAK = dt.date(2026, 6, 1)
 BREAK_MEASURES = frozenset({"answered_within_2min_share"})
-BREAK_TEXT = "Wait times from the Calls Answered Metric file (series break)"
+BREAK_TEXT = "Series break: Calls Answered Metric"
 ALL_MONTHS = (dt.date(1900, 1, 1), dt.date(9999, 12, 1))
 LABEL_MAX = 80
 
