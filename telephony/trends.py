@@ -228,7 +228,7 @@ def limits_note(t: Trend) -> str:
     return f"Trial limits: fewer than {spc.FULL_LIMITS_FROM} months" + (" in a period" if t.rebases else "")
 
 
-def headline(t: Trend, area: str) -> str:
+def headline(t: Trend) -> str:
     """An active title: the latest month against the centre line and any special cause now. Plain
     text (the caller escapes it)."""
     if not t.points:
@@ -242,7 +242,7 @@ def headline(t: Trend, area: str) -> str:
         return f"{level}; too few months for limits yet"
     if flagged:
         return f"{level}; {flagged} earlier month{'s' if flagged != 1 else ''} showed special cause"
-    return f"{level}; only common cause variation in {area}"
+    return f"{level}; only common cause variation"
 
 
 # ----------------------------------------------------------------------------------- events

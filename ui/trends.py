@@ -86,7 +86,7 @@ def measure_chart(sel: Selection, frame: pd.DataFrame, name: str, recorded: list
     subtitle = (f"{tx.plotly(tm.axis)}<br>{tx.plotly(tx.shorten(sel.pcn_label))} · "
                 f"{months[0]:%b %Y} to {months[-1]:%b %Y}")
     fig = charts.xmr_chart(
-        list(months), list(chart.points), tx.plotly(trends.headline(chart, "this PCN")), subtitle, sel.source_line,
+        list(months), list(chart.points), tx.plotly(trends.headline(chart)), subtitle, sel.source_line,
         y_title=tm.axis, y_format=".1%" if tm.is_share else ",.0f" if tm.measure.kind == "count" else ",.1f",
         note=tx.plotly(trends.limits_note(chart)), better=better, ceiling=1.0 if tm.is_share else None,
         references=refs, events=marks, large=sel.large)
