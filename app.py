@@ -23,6 +23,7 @@ PAGES = [
     OUTCOMES := st.Page("pages/outcomes.py", title="Outcomes", icon=":material/call_split:",
                         url_path="outcomes"),
     WAITS := st.Page("pages/waits.py", title="Waits", icon=":material/timer:", url_path="waits"),
+    TRENDS := st.Page("pages/trends.py", title="Trends", icon=":material/monitoring:", url_path="trends"),
     st.Page("pages/call_logs.py", title="Call logs", icon=":material/list_alt:", url_path="call-logs"),
     CONTEXT := st.Page("pages/context.py", title="Context", icon=":material/explore:", url_path="context"),
     st.Page("pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
@@ -30,7 +31,7 @@ PAGES = [
     st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present"),
 ]
 # Pages that show a chart as soon as they open (on the sample).
-CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, CONTEXT]
+CHARTED = [OVERVIEW, DEMAND, OUTCOMES, WAITS, TRENDS, CONTEXT]
 
 navigation = st.navigation(PAGES)
 theme.apply()   # caption contrast (ui/theme.py): CSS only

@@ -406,3 +406,108 @@ def daily_calls(daily: pd.DataFrame, title: str, subtitle: str, source: str, lar
     fig.update_yaxes(title="Inbound calls", rangemode="tozero")
     fig.update_xaxes(title="Day", type="date", tickformat="%d %b")
     return style(fig, title, subtitle, source, large)
+
+
+# ------------------------------------------------------------------------------------- XmR chart
+# Special-cause marks: the rule is the marker's shape and its text label; the colour says only the
+# direction (neutral purple / pink) until the user says which way is better, then improvement
+# (blue) or concern (orange), as NHS England's Making Data Count charts do. Never red/green.
+XMR_RULES = {  # rule -> (marker symbol, short label)
+    "outside_limits": ("diamond", "Outside limits"),
+    "trend": ("triangle-up", "Trend"),
+    "two_of_three": ("square", "2 of 3 near limit"),
+    "shift": ("hexagon", "Shift"),
+}
+XMR_COLOURS = {"high": "#330072", "low": "#AE2573", "improvement": NHS_BLUE, "concern": "#ED8B00"}
+XMR_WORDS = {"high": "special cause, high", "low": "special cause, low", "improvement": "improvement",
+             "concern": "concern"}
+XMR_LINE = "#4C6272"
+XMR_LIMIT = "#425563"
+
+
+def xmr_chart(months: list, points: list, title: str, subtitle: str, source: str, *, y_title: str,
+              y_format: str = ".0%", note: str = "", better: str | None = None,
+              floor: float | None = 0.0, ceiling: float | None = None,
+              references: dict[str, list] | None = None, events: list[tuple] = (),
+              large: bool = False) -> go.Figure:
+    """An XmR chart: the monthly values, each period's centre line (solid) and process limits
+    (dashed), special-cause months marked by rule (shape and text label) and coloured by direction
+    (`better` None: neutral high/low; 'high' or 'low': improvement/concern).
+
+    `points`: telephony.spc.Point per month; `months`: dates. `note` (Plotly text: trial limits, run
+    chart, series break) is added to the subtitle. `references`: name (plain text, escaped here) ->
+    values aligned with `months` (the ICB, England), drawn as thin lines beside, never ranked.
+    `events`: (date, label plain text, rebased) drawn as vertical lines with their labels; a
+    rebased one solid. Limits are drawn clipped to [floor, ceiling]; the rules used the computed
+    ones (spc.display_limits)."""
+    from telephony import spc   # the chart draws what spc decided; no rule is applied here
+
+    fig = go.Figure()
+    x = month_labels(pd.Series(months))
+    drawn = spc.display_limits(points, floor, ceiling)
+
+    width = 3 if large else 2
+    periods = sorted({p.period for p in drawn})
+    for name, attr, colour, dash in (("Process limits", "upper", XMR_LIMIT, "dash"),
+                                     ("Centre line (mean)", "mean", TEXT, "solid"),
+                                     ("Lower process limit", "lower", XMR_LIMIT, "dash")):
+        first = True
+        for period in periods:   # one trace per period: each period's line stands alone
+            idx = [i for i, p in enumerate(drawn) if p.period == period and getattr(p, attr) is not None]
+            if not idx:
+                continue
+            fig.add_scatter(x=[x[i] for i in idx], y=[getattr(drawn[i], attr) for i in idx],
+                            mode="lines" if len(idx) > 1 else "markers",   # a one-month period: a tick
+                            marker=dict(symbol="line-ew", size=24, line=dict(color=colour, width=width)),
+                            name=name, legendgroup=attr, showlegend=first and attr != "lower",
+                            line=dict(color=colour, width=width, dash=dash), hoverinfo="skip")
+            first = False
+    for i, (ref_name, values) in enumerate((references or {}).items()):
+        colour, dash = (PALETTE[1], "dot") if i == 0 else (PALETTE[5], "dashdot")
+        fig.add_scatter(x=x, y=values, mode="lines+markers", name=tx.plotly(ref_name),
+                        line=dict(color=colour, width=width - 1, dash=dash),
+                        marker=dict(symbol="circle-open", size=6, color=colour),
+                        hovertemplate="%{fullData.name}, %{x}: %{y:" + y_format + "}<extra></extra>")
+    values = [p.value for p in points]
+    fig.add_scatter(x=x, y=values, mode="lines+markers", name="This PCN, month by month",
+                    line=dict(color=XMR_LINE, width=width + 1), marker=dict(symbol="circle", size=7, color=XMR_LINE),
+                    customdata=[p.describe() or "common cause" for p in points],
+                    hovertemplate="%{x}: %{y:" + y_format + "} (%{customdata})<extra></extra>")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(points):
+        if p.special_cause:
+            groups.setdefault((p.rule, spc.assessment(p, better) if better else p.direction), []).append(i)
+    for (rule, how), idx in sorted(groups.items(), key=lambda kv: (list(XMR_RULES).index(kv[0][0]), kv[0][1])):
+        symbol, short = XMR_RULES[rule]
+        if rule == "trend" and points[idx[0]].direction == "low":
+            symbol = "triangle-down"
+        high = points[idx[0]].direction == "high"
+        fig.add_scatter(
+            x=[x[i] for i in idx], y=[values[i] for i in idx], mode="markers+text",
+            name=f"{short}: {XMR_WORDS[how]}",
+            marker=dict(symbol=symbol, size=15 if large else 13, color=XMR_COLOURS[how], line=OUTLINE),
+            text=[short] * len(idx), textposition="top center" if high else "bottom center",
+            textfont=dict(size=(15 if large else 11), color=TEXT), cliponaxis=False,
+            customdata=[f"{points[i].describe()}; {XMR_WORDS[how]}" for i in idx],
+            hovertemplate="%{x}: %{y:" + y_format + "}: %{customdata}<extra></extra>")
+    seen: dict[str, int] = {}
+    for day, label, rebased in events:
+        at = month_labels(pd.Series([pd.Timestamp(day).replace(day=1)]))[0]
+        if at not in x:
+            continue
+        shift = seen.get(at, 0)
+        seen[at] = shift + 1
+        fig.add_vline(x=at, line_dash="solid" if rebased else "dot", line_color=GREY, line_width=2)
+        # Inside the plot's top edge (the legend sits above it); a second event that month goes below.
+        fig.add_annotation(x=at, y=1, yref="paper", yshift=-(22 if large else 18) * shift, showarrow=False,
+                           # text runs away from the nearer edge, so it never widens the axis
+                           xanchor="left" if x.index(at) < len(x) / 2 else "right", yanchor="top",
+                           bgcolor="rgba(255,255,255,0.85)",
+                           text=tx.plotly(tx.shorten(label, 40)) + (" (limits start again)" if rebased else ""),
+                           font=dict(size=13 if large else 11, color=TEXT))
+    if y_format:
+        fig.update_yaxes(tickformat=y_format)
+    fig.update_yaxes(title=y_title)
+    fig.update_xaxes(title="Month", type="category", categoryorder="array", categoryarray=x)
+    return style(fig, title, subtitle + (f"<br>{note}" if note else ""), source, large,
+                 height=(680 if large else 520))

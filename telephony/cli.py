@@ -1,4 +1,4 @@
-"""Command line: `python -m telephony load|report|sample ...`; `load --mapping PROFILE.json` loads
+"""Command line: `python -m telephony load|report|trend|sample ...`; `load --mapping PROFILE.json` loads
 supplier call logs."""
 
 from __future__ import annotations
@@ -95,6 +95,55 @@ def _open(db: Path) -> Store | None:
         return None
 
 
+# A library folder keeps its database under this name (telephony/fetch.py: LIBRARY/library.duckdb).
+LIBRARY_DB = "library.duckdb"
+
+
+def _trend_parser(sub) -> None:
+    from telephony.trends import NAMES
+
+    p = sub.add_parser("trend", help="print a PCN's XmR chart of one measure, one object per month")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="DuckDB database file made by `load`")
+    where.add_argument("--library", type=Path, metavar="DIR", help=f"a library folder (its {LIBRARY_DB})")
+    p.add_argument("--pcn", required=True, help="PCN code, e.g. U49574")
+    p.add_argument("--measure", required=True, choices=NAMES)
+    p.add_argument("--rebase", type=_month, action="append", default=[], metavar="YYYY-MM",
+                   help="start new limits at this month (repeat for more); answered-wait measures are "
+                        "rebased at 2026-06 (a series break) by themselves")
+    p.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
+
+
+def _trend(args) -> int:
+    """`trend`: every month loaded for the PCN, with the XmR chart's centre, limits and rule."""
+    from telephony import trends
+
+    db = args.db if args.db is not None else args.library / LIBRARY_DB
+    if not db.exists():
+        hint = "load files first with `load --db`" if args.db is not None else "fetch months into it first"
+        print(f"error: no database at {db}; {hint}", file=sys.stderr)
+        return 2
+    store = _open(db)
+    if store is None:
+        return 2
+    try:
+        frame = trends.area_months(store, "pcn", args.pcn)
+        if frame.empty:
+            print(f"error: no figures for PCN {args.pcn} in {db}", file=sys.stderr)
+            return 1
+        chart = trends.trend(frame, args.measure, args.rebase, strict=True)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if not chart.points:
+        print(f"error: PCN {args.pcn} has no months with a value for {args.measure}", file=sys.stderr)
+        return 1
+    print(json.dumps(chart.rows(), indent=2))
+    return 0
+
+
 def _stop_on_sigterm(signum, frame):
     # Python's default for SIGTERM is to die on the spot, leaving the store's folder (with any
     # expanded zip members) behind. Raised instead, the run unwinds like any other exit.
@@ -142,6 +191,8 @@ def _run(argv: list[str] | None) -> int:
     p_rep.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     p_rep.add_argument("--disclosure-control", action="store_true",
                        help="round counts as NHS Digital does (1-7 shown as *, others to the nearest 5)")
+
+    _trend_parser(sub)
 
     p_sam = sub.add_parser("sample", help="write synthetic files in every published format")
     p_sam.add_argument("--out", required=True, type=Path)
@@ -203,6 +254,8 @@ def _run(argv: list[str] | None) -> int:
             return 1
         print(json.dumps(rows, indent=2))
         return 0
+    if args.command == "trend":
+        return _trend(args)
     if args.command == "sample":
         from telephony.sample import write_sample
 

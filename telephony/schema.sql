@@ -234,3 +234,13 @@ CREATE TABLE IF NOT EXISTS call_log_callers (
     repeat_calls      INTEGER NOT NULL,   -- calls from those numbers
     source_id         INTEGER NOT NULL
 );
+
+-- Local events a user records ("new phone system", 3 March 2026) to rebase a trend at and to
+-- compare before and after (telephony/trends.py). They live in the store's database: kept with
+-- a library's database file, or for the session only in a session's store.
+CREATE TABLE IF NOT EXISTS events (
+    event_id  INTEGER PRIMARY KEY,
+    date      DATE NOT NULL,
+    label     VARCHAR NOT NULL,
+    added_at  TIMESTAMP NOT NULL
+);

@@ -175,7 +175,7 @@ class BeforeAfter:
 def before_after(values: Sequence[Real], at: int, *, measure: str, event: str,
                  fmt: Callable[[float], str] = "{:,.1f}".format,
                  diff_fmt: Callable[[float], str] | None = None,
-                 screen: bool = True) -> BeforeAfter:
+                 screen: bool = True, unit: str = "point") -> BeforeAfter:
     """Compare the points from position `at` on with those before it, in one sentence.
 
     Method: mean before, mean after, their difference; then the before period's centre and
@@ -184,6 +184,7 @@ def before_after(values: Sequence[Real], at: int, *, measure: str, event: str,
     count, so the sentence speaks only of "the N points since". With fewer than 6 points before
     there are no limits to judge against, and the sentence says so. `fmt` formats a level and
     `diff_fmt` the difference (default `fmt`; for shares pass one that says "percentage points").
+    `unit` names a point in the sentence ("month" for a monthly series).
     """
     ys = _numbers(values)
     _period_starts([at], len(ys))
@@ -199,10 +200,11 @@ def before_after(values: Sequence[Real], at: int, *, measure: str, event: str,
         change = (f"{measure} {verb} from {fmt(centre)} to {fmt(mean_after)} after {event} "
                   f"({'up' if difference > 0 else 'down'} {diff_fmt(abs(difference))})")
     n = len(after)
-    since = f"the {n} point{'s' if n != 1 else ''} since"
+    since = f"the {n} {unit}{'s' if n != 1 else ''} since"
+    earlier = f"{len(before)} {unit}{'s' if len(before) != 1 else ''} before"
     if len(before) < TRIAL_LIMITS_FROM:
         return BeforeAfter(centre, mean_after, difference, None,
-                           f"{change}; with only {len(before)} points before, there are no limits "
+                           f"{change}; with only {earlier}, there are no limits "
                            "to judge the change against.")
     judged = tuple(_judge(after, at, 1, "limits" if len(before) >= FULL_LIMITS_FROM else "trial",
                           centre, amr))
@@ -218,10 +220,10 @@ def before_after(values: Sequence[Real], at: int, *, measure: str, event: str,
             text = p.describe()
             if text not in found:
                 found.append(text)
-        verdict = (f". Against the limits of the {len(before)} points before, {since} show special "
+        verdict = (f". Against the limits of the {earlier}, {since} show special "
                    f"cause variation ({'; '.join(found)}): a real change, not chance.")
     else:
-        verdict = (f". Against the limits of the {len(before)} points before, {since} show only "
+        verdict = (f". Against the limits of the {earlier}, {since} show only "
                    "common cause variation: the change could be chance.")
     return BeforeAfter(centre, mean_after, difference, judged, change + side + verdict)
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 REAL = ROOT.parent / "shared" / "data" / "real"
 SAMPLE = ROOT / "data" / "sample"
-PAGES = ["overview", "demand", "outcomes", "waits", "context", "data", "about"]
+PAGES = ["overview", "demand", "outcomes", "waits", "trends", "context", "data", "about"]
 
 
 def start_app() -> AppTest:

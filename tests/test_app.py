@@ -18,8 +18,8 @@ from tests.app_support import (
 )
 
 PAGE_TITLES = {"overview": "Overview", "demand": "Demand", "outcomes": "Outcomes", "waits": "Waits",
-               "context": "Context", "data": "Data", "about": "About this tool"}
-ANALYSIS_PAGES = ["overview", "demand", "outcomes", "waits", "context"]
+               "trends": "Trends", "context": "Context", "data": "Data", "about": "About this tool"}
+ANALYSIS_PAGES = ["overview", "demand", "outcomes", "waits", "trends", "context"]
 real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real published files not found at {REAL} "
                                                      "(they sit beside the project in CI)")
 
