@@ -229,10 +229,14 @@ class Pack:
 
     @property
     def file_stem(self) -> str:
-        """The files' name without extension: safe on Windows, macOS and Linux."""
-        bad = '<>:"/\\|?*'
-        name = "".join("-" if ch in bad else ch for ch in tx.clean(self.title))
-        return tx.shorten(name, 150).rstrip(". ")
+        return file_stem(self.pcn_label, self.period_label)
+
+
+def file_stem(pcn_label: str, period_label: str) -> str:
+    """The pack's file name without extension, safe on Windows, macOS and Linux:
+    'Meeting pack - ASCENT PCN (U49574) - Jan 2026 to Jun 2026'."""
+    name = "".join("-" if ch in '<>:"/\\|?*' else ch for ch in tx.clean(f"Meeting pack - {pcn_label} - {period_label}"))
+    return tx.shorten(name, 150).rstrip(". ")
 
 
 class PackError(Exception):
