@@ -94,7 +94,7 @@ def render(pack: Pack) -> str:
          + " in the latest month"),
         ("Status", f"{STATUS} (NHS England)"), ("Made", f"{pack.made:%d %B %Y}"),
         ("Kinds of file used", "; ".join(pack.file_kinds) or "none recorded"),
-        ("Source", pack.source_line),
+        ("Source", pack.source_line.removeprefix("Source: ")),
     ]
     title = (f'<section class="title-page"><h1>Phone access: {_e(pack.pcn_label)}</h1>'
              f'<h2>Meeting pack, {_e(pack.period_label)}</h2>'
