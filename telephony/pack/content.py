@@ -292,10 +292,51 @@ def _definitions(ids) -> list[tuple[str, str]]:
     return out
 
 
+TITLE_CHARACTERS = 72        # a chart title longer than this does not fit PRINT_WIDTH on one line
+
+
+def _wrap(title: str) -> str:
+    """A long chart title on two lines (Plotly does not wrap): split at the last space that fits."""
+    if len(title) <= TITLE_CHARACTERS or "<br>" in title:
+        return title
+    cut = title.rfind(" ", 0, TITLE_CHARACTERS)
+    return title if cut < 0 else f"{title[:cut]}<br>{title[cut + 1:]}"
+
+
 def _for_print(fig: go.Figure, subtitle: str, height: int | None = None) -> go.Figure:
-    """The figure at A4's printable width, its subtitle naming the area and period."""
-    fig.update_layout(width=PRINT_WIDTH, title_subtitle_text=subtitle, **({"height": height} if height else {}))
+    """The figure at A4's printable width, its title wrapped to fit, its subtitle naming the area
+    and period."""
+    title = fig.layout.title.text or ""
+    wrapped = _wrap(title)
+    top = fig.layout.margin.t + (22 if wrapped != title else 0)
+    # Room for the y-axis tick labels (at a fixed width they would otherwise be cut at the left);
+    # the title placed against the page, not the plot, so a wider left margin cannot push it off.
+    fig.update_layout(width=PRINT_WIDTH, title_text=wrapped, title_subtitle_text=subtitle, margin_t=top,
+                      margin_l=max(fig.layout.margin.l or 0, 60), title_xref="container", title_x=0.01,
+                      **({"height": height} if height else {}))
+    fig.update_yaxes(automargin=True)
+    _wrap_categories(fig)
     return fig
+
+
+def _wrap_categories(fig: go.Figure, width: int = 14) -> None:
+    """Long category labels (outcome names) on two or three lines instead of slanted across the
+    source line: at print width they do not fit side by side."""
+    if fig.layout.xaxis.type != "category" or not fig.data or fig.data[0].type != "bar":
+        return
+    labels = list(dict.fromkeys(str(x) for t in fig.data for x in (t.x if t.x is not None else ())))
+    if not labels or max(len(label) for label in labels) <= width:
+        return
+    def wrap(label: str) -> str:
+        lines, line = [], ""
+        for word in label.split():
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        return "<br>".join([*lines, line])
+    fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=[wrap(label) for label in labels], tickangle=0)
 
 
 def _finding(definition: slides.SlideDef, raw_ctx: Context, ctl_ctx: Context, gate: Gate,
@@ -350,8 +391,7 @@ def _trend(measure_id: str, monthly: pd.DataFrame, ctx: Context, gate: Gate, sub
     else:
         headline = f"{label}: common cause only, every month within its usual range over {len(frame)} months"
     fmt = ".0%" if share else ",.0f"
-    measure = f"{m.label} ({m.unit}) per month, with the centre line and " + (
-        "trial process limits (fewer than 12 months)" if trial else "process limits")
+    measure = f"{m.label} per month, with the centre line and {'trial ' if trial else ''}process limits"
     fig = charts.lines_by_month(frame, {"value": label, "centre": "Centre (mean)", "upper": "Upper process limit",
                                         "lower": "Lower process limit"},
                                 measure, "", ctx.source_line, y_title=m.short_label, y_format=fmt)
@@ -359,6 +399,7 @@ def _trend(measure_id: str, monthly: pd.DataFrame, ctx: Context, gate: Gate, sub
                          ("Lower process limit", "#425563")):
         fig.update_traces(line_color=colour, line_width=2, marker_size=5, marker_color=colour,
                           selector=dict(name=name))
+    fig.update_yaxes(rangemode="normal")   # SPC reads variation: an axis from 0 would flatten it
     fig = _for_print(fig, subtitle, height=400)
     where = f"the pack's trend of {m.label}"
     gate.figure(fig, where=where)

@@ -42,6 +42,7 @@ table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0 4px; }
 caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 th, td { border-bottom: 1px solid #D8DDE0; padding: 2px 8px; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #425563; }
+td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 section { padding-top: 8px; }
@@ -76,7 +77,6 @@ def _figure_json(fig) -> str:
 def _section(section: Section, n: int, level: str = "h2") -> tuple[str, str]:
     chart_id = f"chart-{n}"
     body = (f"<{level}>{_e(section.headline)}</{level}>"
-            f'<p class="measure">{_e(section.measure)}</p>'
             f'<div class="chart" id="{chart_id}" role="img" aria-label="{_e(section.measure)}"></div>'
             + "".join(f'<p class="caveat"><strong>Caveat:</strong> {_e(c)}</p>' for c in section.caveats))
     numbers = _table(section.table, "The numbers behind the chart")
