@@ -10,7 +10,6 @@ All text is escaped: names come from files.
 from __future__ import annotations
 
 import html
-import json
 
 from plotly.offline import get_plotlyjs
 
