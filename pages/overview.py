@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from telephony import charts, metrics
-from ui import current, render
+from ui import current, pack_button, render
 from ui.render import fmt_count, fmt_share
 
 LIST_SIZE_FILES = "gp-reg-pat-prac-all.csv, or PracPop*.csv"
@@ -92,3 +92,5 @@ if len(monthly) > 1:
         month=monthly["month"].dt.strftime("%Y-%m"))
     render.chart(sel, fig, data, key="overview_inbound_by_month", grain="area-month", row_key=["month"],
                  counts=["inbound", "shared_account_inbound"])
+
+pack_button.show(sel)

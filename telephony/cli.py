@@ -1,4 +1,4 @@
-"""Command line: `python -m telephony load|report|trend|sample ...`; `load --mapping PROFILE.json` loads
+"""Command line: `python -m telephony load|report|trend|pack|sample ...`; `load --mapping PROFILE.json` loads
 supplier call logs."""
 
 from __future__ import annotations
@@ -150,6 +150,54 @@ def _stop_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def _add_pack(sub) -> None:
+    from telephony.slides import BY_ID, DEFAULT
+
+    p = sub.add_parser("pack", help="write a PCN's meeting pack: one self-contained HTML file and one PowerPoint "
+                                    "(disclosure control always on)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="DuckDB database made with `load --db`")
+    where.add_argument("--library", type=Path, metavar="DIR", help="a library folder made with `fetch`")
+    p.add_argument("--pcn", required=True, help="PCN code, e.g. U49574")
+    p.add_argument("--from", dest="start", type=_month, help="first month, YYYY-MM (default: the first loaded)")
+    p.add_argument("--to", dest="end", type=_month, help="last month, YYYY-MM (default: the last loaded)")
+    p.add_argument("--pages", nargs="+", choices=list(BY_ID), metavar="FINDING",
+                   help=f"the findings, in order (default: {' '.join(DEFAULT)}; all: {' '.join(BY_ID)})")
+    p.add_argument("--out", required=True, type=Path, help="folder to write the two files into")
+
+
+def _pack(args) -> int:
+    """`pack`: write the meeting pack and print the two files' paths."""
+    from telephony import pack
+
+    db = args.db if args.db else args.library / "library.duckdb"
+    if not db.exists():
+        print(f"error: no database at {db}; " + ("load files first with `load --db`" if args.db
+                                                  else "fetch files into the library first with `fetch`"),
+              file=sys.stderr)
+        return 2
+    store = _open(db)
+    if store is None:
+        return 2
+    try:
+        made = pack.build(store, args.pcn.strip().upper(), args.start, args.end, findings=args.pages)
+        paths = pack.write(made, args.out)
+    except pack.PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Refused as exc:
+        print(f"error: not written: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write into {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    for path in paths:
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code. Whatever way the command ends (done, an error,
     Ctrl+C, SIGTERM) the temporary folders it made are removed; folders that an earlier run killed
@@ -202,7 +250,11 @@ def _run(argv: list[str] | None) -> int:
     p_sam.add_argument("--call-logs", action="store_true",
                        help="also write example supplier call logs (and their profiles) into OUT/call_logs")
 
+    _add_pack(sub)
+
     args = parser.parse_args(argv)
+    if args.command == "pack":
+        return _pack(args)
     if args.command == "load":
         profile = None
         if args.mapping:
