@@ -22,7 +22,7 @@ LARGE_CSS = "<style>html { font-size: 21px !important; }</style>"
 
 
 def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool = True) -> None:
-    """Title, the PCN and period shown, what data the page shows (sample or which uploads), and
+    """Title, the PCN and period shown, what data the page shows (library, sample or which uploads), and
     the shared-screen banner."""
     if sel.large:
         st.markdown(LARGE_CSS, unsafe_allow_html=True)
@@ -38,6 +38,9 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
                    "It is not real NHS data. Upload your own files in the sidebar.",
                    icon=":material/science:")
+    elif sel.is_library:
+        st.info("**Showing the library: NHS England's published data**, kept on this computer. "
+                "The Data page gets more months.", icon=":material/local_library:")
     elif sel.uploads:
         names = ", ".join(tx.md(tx.shorten(n)) for n in sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
         try:
@@ -46,7 +49,8 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
             names = f"{len(sel.uploads)} file(s) (names hidden: they would identify a practice)"
         if sel.large:
             names = f"{len(sel.uploads)} file(s)"
-        st.success(f"**Showing your uploaded files:** {names}", icon=":material/folder_open:")
+        on = " on top of the library (NHS England's published data)" if sel.on_library else ""
+        st.success(f"**Showing your uploaded files{on}:** {names}", icon=":material/folder_open:")
     if intro:
         st.caption(intro)
     if about_pcn and sel.start is not None:
@@ -76,7 +80,7 @@ def total_mismatches(sel: Selection, start, end) -> None:
 def need_pcn(sel: Selection) -> bool:
     """Stop the page with a plain message when there is nothing to show. True if it can go on."""
     if sel.pcn is None:
-        if not sel.is_sample and not sel.uploads:
+        if sel.source == "uploads" and not sel.uploads:
             st.info("No files of yours are loaded yet. Add the Publication Summary workbook (.xlsx) or "
                     "the practice-level CSV zips with **Add your files** in the sidebar.")
         else:
