@@ -9,8 +9,8 @@ import streamlit as st
 from telephony import text as tx
 from telephony.caveats import caveats_for
 from telephony.report import what_is_loaded
-from ui import current, render, sidebar
-from ui.session import limits_text, session
+from ui import current, library_panel, render, sidebar
+from ui.session import library_reader, limits_text, session
 
 SHORT_KIND = {"summary_workbook": "Summary workbook", "by_day_time": "By Day and Time",
               "by_durations": "By Durations", "answered_metric": "Calls Answered", "csv_zip": "CSV zip",
@@ -25,15 +25,20 @@ render.page_header(sel, "Data", "Files loaded, rows rejected with reasons, check
                    about_pcn=False)
 data = session()
 render.total_mismatches(sel, dt.date(1, 1, 1), dt.date(9999, 12, 1))   # every month, first thing on the page
-reports = sel.store.reports if sel.is_sample else data.upload_reports
+reports = sel.store.reports if sel.is_sample or sel.is_library else data.upload_reports
 
 st.markdown(f"Add files with **Add your files** in the sidebar: NHS England's Publication Summary workbook "
             "(.xlsx), the practice-level zips (By Day and Time, By Durations, Calls Answered Metric), list sizes "
             "(Patients Registered at a GP Practice) and the practice-to-PCN mapping file. Several at once is fine. "
             f"**Limits:** {limits_text()}")
 
+if not sel.large:   # fetching and removing are for the user at their desk, not a meeting screen
+    library_panel.get_data(sel)
+    library_panel.remove_data(sel)
+    st.subheader("Files shown")
+
 own_failed = [r for r in data.upload_reports if r.status == "failed"]
-if sel.is_sample and own_failed:
+if (sel.is_sample or sel.is_library) and own_failed:
     # The page shows the sample's files below; the user's own failures must not hide behind it.
     st.error(f"**{len(own_failed)} of your files could not be loaded.** Nothing from "
              f"{'it' if len(own_failed) == 1 else 'them'} is shown anywhere.", icon=":material/error:")
@@ -110,5 +115,5 @@ for caveat in caveats_for(sel.store):
 if not sel.is_sample and data.upload_reports:
     if st.button("Remove my uploaded files from this session", key="clear_uploads"):
         data.clear_uploads()
-        sidebar.choose("data_source", "sample")
+        sidebar.choose("data_source", "library" if library_reader()[0] is not None else "sample")
         st.rerun()

@@ -1,5 +1,5 @@
-"""Command line: `python -m telephony load|report|trend|pack|sample ...`; `load --mapping PROFILE.json` loads
-supplier call logs."""
+"""Command line: `python -m telephony load|report|trend|pack|sample|fetch|export ...`; `load --mapping
+PROFILE.json` loads supplier call logs; `fetch` gets NHS England's published files into a library."""
 
 from __future__ import annotations
 
@@ -225,15 +225,25 @@ def _run(argv: list[str] | None) -> int:
 
     p_load = sub.add_parser("load", help="load files into a DuckDB database and print the load report")
     p_load.add_argument("files", nargs="+", type=Path)
-    p_load.add_argument("--db", required=True, type=Path, help="DuckDB database file (created if absent)")
+    where = p_load.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="DuckDB database file (created if absent)")
+    where.add_argument("--library", type=Path, metavar="DIR",
+                       help="load into the library in DIR (see `fetch`); only NHS England's files unless "
+                            "--include-call-log is given")
     p_load.add_argument("--mapping", type=Path, metavar="PROFILE.json",
                         help="load the files as supplier call logs, mapped with this profile (saved from the "
                              "Call logs page)")
     p_load.add_argument("--practice", help="with --mapping: the practice's ODS code, if not in the profile")
     p_load.add_argument("--pcn", help="with --mapping: the PCN code, for a practice no loaded file places in one")
+    p_load.add_argument("--include-call-log", action="store_true",
+                        help="with --library and --mapping: put the call log into the library (it stays on this "
+                             "machine; without this, a library holds only NHS England's public files)")
 
     p_rep = sub.add_parser("report", help="print a PCN's figures per month")
-    p_rep.add_argument("--db", required=True, type=Path)
+    source = p_rep.add_mutually_exclusive_group(required=True)
+    source.add_argument("--db", type=Path)
+    source.add_argument("--library", type=Path, metavar="DIR",
+                        help="a library (see `fetch`), or a folder written by `export` (read only)")
     p_rep.add_argument("--pcn", required=True, help="PCN code, e.g. U49574")
     p_rep.add_argument("--month", type=_month, help="one month, YYYY-MM (default: every month loaded)")
     p_rep.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
@@ -251,10 +261,17 @@ def _run(argv: list[str] | None) -> int:
                        help="also write example supplier call logs (and their profiles) into OUT/call_logs")
 
     _add_pack(sub)
+    _add_library_commands(sub)
 
     args = parser.parse_args(argv)
     if args.command == "pack":
         return _pack(args)
+    if args.command in ("fetch", "export"):
+        return _run_library_command(args)
+    if args.command == "load" and args.library:
+        return _load_into_library(args)
+    if args.command == "report" and args.library:
+        return _report(args, _open_library(args.library))
     if args.command == "load":
         profile = None
         if args.mapping:
@@ -290,22 +307,7 @@ def _run(argv: list[str] | None) -> int:
         if not args.db.exists():
             print(f"error: no database at {args.db}; load files first with `load --db`", file=sys.stderr)
             return 2
-        store = _open(args.db)
-        if store is None:
-            return 2
-        try:
-            rows = pcn_report(store, args.pcn, args.month, args.disclosure_control)
-        except Refused as exc:
-            print(f"error: not printed: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            store.close()
-        if not rows:
-            print(f"error: no figures for PCN {args.pcn}" + (f" in {args.month:%Y-%m}" if args.month else ""),
-                  file=sys.stderr)
-            return 1
-        print(json.dumps(rows, indent=2))
-        return 0
+        return _report(args, _open(args.db))
     if args.command == "trend":
         return _trend(args)
     if args.command == "sample":
@@ -320,3 +322,141 @@ def _run(argv: list[str] | None) -> int:
             print(p)
         return 0
     return 2  # pragma: no cover
+
+
+def _report(args, store) -> int:
+    if store is None:
+        return 2
+    try:
+        rows = pcn_report(store, args.pcn, args.month, args.disclosure_control)
+    except Refused as exc:
+        print(f"error: not printed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    if not rows:
+        print(f"error: no figures for PCN {args.pcn}" + (f" in {args.month:%Y-%m}" if args.month else ""),
+              file=sys.stderr)
+        return 1
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
+# --------------------------------------------------------------------------- the library
+
+def _add_library_commands(sub) -> None:
+    from telephony import fetch
+
+    p_fetch = sub.add_parser(
+        "fetch", help="download NHS England's published files for MONTHS into a library, and load them",
+        description="Reads NHS England's publication pages for each month and downloads the files this tool "
+                    "reads into the library (the only command that uses the internet). A file already held "
+                    "is not downloaded again.")
+    p_fetch.add_argument("months", metavar="MONTHS", help="YYYY-MM, YYYY-MM:YYYY-MM (both included) or latest")
+    p_fetch.add_argument("--to", type=Path, metavar="DIR",
+                         help=f"the library folder (default: ${fetch.LIBRARY_ENV}, else the user's data folder)")
+    p_fetch.add_argument("--from", dest="base", default=fetch.DEFAULT_FROM, metavar="URL",
+                         help="where the publication pages are (default: %(default)s)")
+
+    p_exp = sub.add_parser("export", help="write a library's tables as Parquet, partitioned by month")
+    p_exp.add_argument("--library", type=Path, metavar="DIR", help="the library (default as for fetch)")
+    p_exp.add_argument("--parquet", type=Path, required=True, metavar="OUT", help="a new, empty folder")
+
+
+def _open_library(root: Path):
+    from telephony import library
+
+    try:
+        return library.open_read_only(root)
+    except library.LibraryProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+class _Progress:
+    """A download's progress on one line of stderr, redrawn at most every 5%."""
+
+    def __init__(self):
+        self.last = None
+
+    def __call__(self, done: int, total: int | None, name: str) -> None:
+        step = (name, done * 20 // total if total else done >> 24)
+        if step == self.last:
+            return
+        self.last = step
+        size = f"{done / 1e6:,.1f} MB" + (f" of {total / 1e6:,.1f} MB" if total else "")
+        end = "\n" if total and done >= total else "\r"
+        print(f"  downloading {name}: {size}", end=end, file=sys.stderr, flush=True)
+
+
+def _month_lines(result) -> list[str]:
+    from telephony.fetch import month_words
+
+    lines = [f"{month_words(result.month)}: {len(result.downloaded)} file(s) downloaded, "
+             f"{len(result.held)} already held"]
+    lines += [f"  replaced: {line}" for line in result.replaced]
+    lines += [f"  not followed: {line}" for line in result.ignored]
+    for report in result.loads:
+        lines += [f"  {line}" for line in report.lines()[:1]]
+    lines += [f"  problem: {problem}" for problem in result.problems]
+    return lines
+
+
+def _run_library_command(args) -> int:
+    from telephony import fetch, library
+
+    root = (args.to if args.command == "fetch" else args.library) or fetch.default_library()
+    try:
+        if args.command == "export":
+            layout = library.export_parquet(root, args.parquet)
+            print(f"wrote {len(layout)} tables from {root} to {args.parquet} "
+                  f"({sum(v != 'single' for v in layout.values())} partitioned by month)")
+            return 0
+        months = fetch.parse_months(args.months, latest=lambda: fetch.latest_month(args.base))
+        print(f"library: {root}", file=sys.stderr)
+        run = library.fetch_into(root, months, base=args.base, progress=_Progress(),
+                                 month_done=lambda result: print("\n".join(_month_lines(result))))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (fetch.FetchProblem, library.LibraryProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if run.ok else 1
+
+
+def _load_into_library(args) -> int:
+    from telephony import library
+
+    load = None
+    if args.mapping:
+        if not args.include_call_log:
+            print("error: a call log goes into a library only when you choose it: add --include-call-log "
+                  "(or load it into a database of its own with --db)", file=sys.stderr)
+            return 2
+        from telephony.calllog import Profile, ProfileError, load_call_log, session_salt
+
+        try:
+            profile = Profile.from_json(args.mapping.read_bytes(), f"'{args.mapping}'")
+            if args.practice or args.pcn:
+                profile.practice = (args.practice or profile.practice or "").strip().upper() or None
+                profile.pcn = (args.pcn or profile.pcn or "").strip().upper() or None
+                profile.validate(f"'{args.mapping}' with --practice/--pcn")
+        except (OSError, ProfileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        salt = session_salt()
+
+        def load(store, path):
+            return load_call_log(store, path, profile, salt=salt)
+    elif args.practice or args.pcn:
+        print("error: --practice and --pcn go with --mapping (call logs)", file=sys.stderr)
+        return 2
+    try:
+        reports = library.add_files(args.library, args.files, load=load)
+    except library.LibraryProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for report in reports:
+        print("\n".join(report.lines()))
+    return 1 if any(r.status == "failed" for r in reports) else 0

@@ -626,3 +626,19 @@ def _load_one(kind: str, path: Path, load: Callable[[Path], object], result: Mon
                                                   f"({_reason(exc)}); it stays in the library", None))
             return
         result.loads.append(load(csv_path))
+
+
+def load_held(month: dt.date, library: Library, load: Callable[[Path], object]) -> MonthResult:
+    """Hand the files the library holds for a month to `load`, as a fetch would (a rebuild of
+    the library's database from its files). Nothing is downloaded."""
+    result = MonthResult(month)
+    folder = library.folder(month)
+    held = {row["kind"]: folder / row["name"] for row in library.rows if row["month"] == f"{month:%Y-%m}"}
+    for kind in (k for k in LOAD_ORDER if k in held):
+        if held[kind].is_file():
+            result.held.append(held[kind])
+            _load_one(kind, held[kind], load, result)
+        else:
+            result.problems.append(FetchProblem(f"'{held[kind].name}' is in the library's manifest but not in "
+                                                f"{folder}; fetch {month:%Y-%m} again to get it", None))
+    return result

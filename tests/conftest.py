@@ -28,6 +28,8 @@ from telephony.store import Store
 _TEST_CACHE = tempfile.mkdtemp(prefix="cbt-test-cache-")
 os.environ["CBT_CACHE_DIR"] = _TEST_CACHE
 atexit.register(shutil.rmtree, _TEST_CACHE, True)
+# Likewise the library (telephony.library): the app opens on the user's own if there is one.
+os.environ["CBT_LIBRARY"] = os.path.join(_TEST_CACHE, "no-library")
 
 # --------------------------------------------------------------------------- real published files
 

@@ -32,8 +32,8 @@ html { font-size: 21px !important; }
 
 
 def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool = True) -> None:
-    """Title, the PCN and period shown, what data the page shows (sample or which uploads), and
-    the shared-screen note. On a shared screen all of that is one line under the title, and no
+    """Title, the PCN and period shown, what data the page shows (library, sample or which uploads),
+    and the shared-screen note. On a shared screen all of that is one line under the title, and no
     file is named (a file's name can name a practice): what is loaded is told by kind and month."""
     if sel.large:
         st.markdown(LARGE_CSS, unsafe_allow_html=True)
@@ -44,6 +44,7 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
              help=tx.md(sel.pcn_label) if label != tx.clean(sel.pcn_label) else None)
     if sel.large:
         shown = ("**synthetic sample** data, not real NHS data" if sel.is_sample
+                 else "**the library:** NHS England's published data" if sel.is_library
                  else f"**your files:** {tx.md(what_is_loaded(session().loaded_uploads()))}" if sel.uploads else "")
         st.caption(":material/cast: **Shared screen:** aggregated PCN views only; no practice is named, ranked "
                    "or singled out; downloads have disclosure control applied." + (f" Showing {shown}." if shown else ""))
@@ -51,13 +52,17 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
                    "It is not real NHS data. Upload your own files in the sidebar.",
                    icon=":material/science:")
+    elif sel.is_library:
+        st.info("**Showing the library: NHS England's published data**, kept on this computer. "
+                "The Data page gets more months.", icon=":material/local_library:")
     elif sel.uploads:
         names = ", ".join(tx.md(tx.shorten(n)) for n in sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
         try:
             names = sel.gate.check_text(names)
         except Refused:   # a file named after a practice: say how many, not what
             names = f"{len(sel.uploads)} file(s) (names hidden: they would identify a practice)"
-        st.success(f"**Showing your uploaded files:** {names}", icon=":material/folder_open:")
+        on = " on top of the library (NHS England's published data)" if sel.on_library else ""
+        st.success(f"**Showing your uploaded files{on}:** {names}", icon=":material/folder_open:")
     if intro and not sel.large:   # a meeting reads the headline; the page's purpose is for a reader
         st.caption(intro)
     if about_pcn and sel.start is not None:
@@ -87,7 +92,7 @@ def total_mismatches(sel: Selection, start, end) -> None:
 def need_pcn(sel: Selection) -> bool:
     """Stop the page with a plain message when there is nothing to show. True if it can go on."""
     if sel.pcn is None:
-        if not sel.is_sample and not sel.uploads:
+        if sel.source == "uploads" and not sel.uploads:
             st.info("No files of yours are loaded yet. Add the Publication Summary workbook (.xlsx) or "
                     "the practice-level CSV zips with **Add your files** in the sidebar.")
         else:

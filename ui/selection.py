@@ -13,11 +13,12 @@ from telephony.store import Store
 
 @dataclass
 class Selection:
-    source: str                       # 'sample' or 'uploads'
+    source: str                       # 'library', 'sample' or 'uploads'
     uploads: list[str]                # names of the uploaded files loaded
     store: Store
     gate: Gate
     policy: Policy
+    on_library: bool = False          # the library is shown (with any uploads on top)
     pcn: str | None = None
     pcn_name: str = ""
     icb: str | None = None
@@ -30,6 +31,10 @@ class Selection:
     @property
     def is_sample(self) -> bool:
         return self.source == "sample"
+
+    @property
+    def is_library(self) -> bool:
+        return self.source == "library"
 
     @property
     def large(self) -> bool:

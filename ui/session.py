@@ -1,4 +1,9 @@
-"""Per-browser-session data: the sample store, the uploads store and the session's temp folder.
+"""Per-browser-session data: the library, the sample store, the uploads store and the session's temp folder.
+
+The library (telephony.library) is shared by every session of the server, read only: each
+session reads it through a cursor of one process-wide reader. A session's own uploads go into its
+own database, which starts as a copy of the library's (so they sit on top of it, for that
+session only).
 
 Held in `st.session_state` only (never `st.cache_resource`, never a module global), so one
 session's uploads cannot be seen from another. The session's folder and databases go when
@@ -8,11 +13,13 @@ crashed server left are swept when the next one starts (telephony.tempdirs).
 
 from __future__ import annotations
 
+import argparse
 import functools
 import hashlib
 import json
 import os
 import shutil
+import sys
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -21,7 +28,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from telephony import limits, tempdirs
+from telephony import fetch, library, limits, tempdirs
 from telephony.gate import Gate, Identifiers, Policy
 from telephony.report import LoadReport
 from telephony.store import Store, copy_upload
@@ -31,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 SAMPLE = "sample"
 UPLOADS = "uploads"
+LIBRARY = "library"
 UPLOADS_DB = "uploads.duckdb"
 MAX_UPLOAD_MB = 1024   # the default; the cap in force is server.maxUploadSize (upload_limit_mb)
 
@@ -46,6 +54,34 @@ def upload_limit_mb() -> int:
 def limits_text() -> str:
     """Every limit on uploads in one sentence, for the sidebar and the Data page."""
     return (f"Up to {upload_limit_mb():,} MB per file; {limits.zip_limits_text()}.")
+
+
+def _app_args() -> argparse.Namespace:
+    """The app's own arguments: `streamlit run app.py -- --library DIR [--from URL]`."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--library", type=Path)
+    parser.add_argument("--from", dest="base", default=fetch.DEFAULT_FROM)
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    return args
+
+
+def library_root() -> Path:
+    """The library folder: --library DIR after `--`, else $CBT_LIBRARY, else the user's data folder."""
+    return (_app_args().library or fetch.default_library()).expanduser().resolve()
+
+
+def fetch_base() -> str:
+    """Where the publication pages are (--from URL after `--`; NHS England's site by default)."""
+    return _app_args().base
+
+
+def library_reader() -> tuple[library.Reader | None, str | None]:
+    """The server's reader of the library, if there is one; else None and, where a library is
+    there but cannot be read, why."""
+    try:
+        return library.reader(library_root()), None
+    except (library.LibraryProblem, OSError) as exc:
+        return None, str(exc)
 
 
 def _remove_sample(value) -> None:
@@ -132,6 +168,9 @@ class SessionData:
     temp_dir: Path
     sample: Store | None = None
     uploads: Store | None = None
+    lib: library.ReadOnlyStore | None = None
+    _lib_reader: library.Reader | None = None
+    uploads_on_library: bool = False
     upload_ids: set[str] = field(default_factory=set)
     upload_reports: list[LoadReport] = field(default_factory=list)
     # Files loaded since the sidebar last switched the data shown to them.
@@ -147,6 +186,17 @@ class SessionData:
             self.sample.reports = list(reports)
         return self.sample
 
+    def library_store(self) -> library.ReadOnlyStore | None:
+        """This session's cursor on the library, moved to a new database a writer put in place;
+        None where there is no library."""
+        reader, _ = library_reader()
+        if reader is None:
+            self.lib, self._lib_reader = None, None
+        elif reader is not self._lib_reader:
+            self.lib, self._lib_reader = reader.store(), reader
+            self._identifiers.pop(LIBRARY, None)
+        return self.lib
+
     def uploads_store(self) -> Store:
         """The session's own database: in memory while it fits (limits.MEMORY_STORE_BYTES), then
         a DuckDB file in the session's folder (compressed on disk, only what a query needs held
@@ -154,11 +204,26 @@ class SessionData:
         that folder, where uploads are written (telephony.store.Store). Removed with the folder
         when the session ends."""
         if self.uploads is None:
-            self.uploads = Store(temp_dir=self.temp_dir, spill_to=self.temp_dir / UPLOADS_DB)
+            reader, _ = library_reader()
+            if reader is not None and reader.kind == "database":
+                # On top of the library: a copy of its database, on disk in the session's folder
+                # (a file copy: nothing is read into memory; DuckDB pages in what a query needs).
+                shutil.copyfile(reader.root / library.DB_NAME, self.temp_dir / UPLOADS_DB)
+                self.uploads = Store(self.temp_dir / UPLOADS_DB, temp_dir=self.temp_dir)
+                self.uploads_on_library = True
+            else:
+                self.uploads = Store(temp_dir=self.temp_dir, spill_to=self.temp_dir / UPLOADS_DB)
+                self.uploads_on_library = False
         return self.uploads
 
     def store(self, source: str) -> Store:
-        return self.uploads_store() if source == UPLOADS and self.uploads is not None else self.sample_store()
+        if source == UPLOADS and self.uploads is not None:
+            return self.uploads
+        if source in (LIBRARY, UPLOADS):
+            found = self.library_store()
+            if found is not None:
+                return found
+        return self.sample_store()
 
     def loaded_uploads(self) -> list[LoadReport]:
         return [r for r in self.upload_reports if r.status == "loaded"]
@@ -204,6 +269,7 @@ class SessionData:
             self.uploads.close()
         self.uploads = None
         self.upload_reports = []
+        self.uploads_on_library = False
         self._identifiers.pop(UPLOADS, None)
         shutil.rmtree(self.temp_dir / "uploads", ignore_errors=True)
         shutil.rmtree(self.temp_dir / "db", ignore_errors=True)
@@ -212,7 +278,7 @@ class SessionData:
 
     def gate(self, source: str, policy: Policy) -> Gate:
         store = self.store(source)
-        version = len(store.reports)
+        version = (id(store), len(store.reports))
         cached = self._identifiers.get(source)
         if cached is None or cached[0] != version:
             cached = (version, Identifiers.from_store(store.con))
@@ -227,7 +293,7 @@ def _end(ref: weakref.ref, folder: Path) -> None:
         # A run still under way (it cannot be long: the browser has gone) finishes first.
         held = data.run_lock.acquire(timeout=60)
         try:
-            for store in (data.sample, data.uploads):
+            for store in (data.sample, data.uploads, data.lib):
                 if store is not None:
                     store.close()
         finally:

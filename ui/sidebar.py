@@ -11,10 +11,11 @@ from telephony import text as tx
 from telephony.gate import Policy
 from ui import upload_rescue
 from ui.runs import Shield
-from ui.session import SAMPLE, UPLOADS, limits_text, session, upload_limit_mb
+from ui.session import LIBRARY, SAMPLE, UPLOADS, library_reader, limits_text, session, upload_limit_mb
 from ui.selection import Selection
 
-SOURCE_LABELS = {SAMPLE: "Sample (synthetic)", UPLOADS: "Your files"}
+SOURCE_LABELS = {LIBRARY: "Library (NHS England's published data)", SAMPLE: "Sample (synthetic)",
+                 UPLOADS: "Your files"}
 
 
 # Uploads this large get a progress bar: anything bigger can take more than a second to load.
@@ -102,8 +103,16 @@ def build() -> Selection:
     data = session()
     params = st.query_params
     st.sidebar.markdown("### Phone access data")
-    source = st.sidebar.radio("Data shown", [SAMPLE, UPLOADS], format_func=SOURCE_LABELS.get,
-                              **_seeded("data_source", SAMPLE))
+    reader, unreadable = library_reader()
+    sources = [LIBRARY, SAMPLE, UPLOADS] if reader is not None else [SAMPLE, UPLOADS]
+    if st.session_state.get("chosen_data_source") not in (None, *sources):
+        choose("data_source", SAMPLE)    # the library went (removed, or its folder moved)
+    source = st.sidebar.radio("Data shown", sources, format_func=SOURCE_LABELS.get,
+                              help="Your files sit on top of the library, for this session only."
+                              if reader is not None else None,
+                              **_seeded("data_source", sources[0]))
+    if unreadable:
+        st.sidebar.warning(f"The library cannot be opened: {tx.md(unreadable)}", icon=":material/error:")
     shared_screen = st.session_state.get("chosen_shared_screen", params.get("mode") == "shared")
     if shared_screen:
         # File names can name a practice; a shared screen shows none. Loaded files stay loaded.
@@ -186,7 +195,8 @@ def build() -> Selection:
     policy = Policy(shared_screen=shared, disclosure_control=True if shared else rounding)
     uploads = [r.file_name for r in data.loaded_uploads()]
     return Selection(
-        source=source, uploads=uploads, store=store, gate=data.gate(source, policy), policy=policy,
+        source=source, uploads=uploads, store=store,
+        on_library=source == LIBRARY or (source == UPLOADS and data.uploads_on_library), gate=data.gate(source, policy), policy=policy,
         pcn=pcn, pcn_name=tx.clean(row["pcn_name"]) if row is not None else "",
         icb=str(row["icb_code"]) if row is not None and pd.notna(row["icb_code"]) else None,
         icb_name=tx.clean(row["icb_name"]) if row is not None and pd.notna(row["icb_name"]) else "",

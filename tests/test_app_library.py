@@ -1,0 +1,107 @@
+"""The app opened on a library (`streamlit run app.py -- --library DIR`), in normal and shared-screen
+mode; the Data page's "Get NHS England's data" against the local stand-in for NHS England's site;
+uploads on top of the library. Expected figures come from the workbook's own cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from telephony import library
+from tests.app_support import APP, as_shown, SAMPLE, metric, pcn_sum, shown_text, sidebar_widget, table3_rows, upload, visit
+from tests.test_fetch import site  # noqa: F401  (the fixture)
+
+AUG_FILES = ["Synthetic practice map.csv", "Synthetic list sizes Aug26.csv", "Synthetic CBT Summary August 2026.xlsx",
+             "Synthetic CBT By Day and Time - August 2026.zip", "Synthetic CBT By Durations - August 2026.zip"]
+
+
+@pytest.fixture(scope="module")
+def august_library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("library")
+    reports = library.add_files(root, [SAMPLE / name for name in AUG_FILES])
+    assert [r.status for r in reports] == ["loaded"] * len(AUG_FILES)
+    return root
+
+
+@pytest.fixture(scope="module")
+def aug_rows():
+    return table3_rows(SAMPLE / "Synthetic CBT Summary August 2026.xlsx")
+
+
+def open_app(monkeypatch, *args: str, shared: bool = False) -> AppTest:
+    monkeypatch.setattr(sys, "argv", [APP, *args])
+    at = AppTest.from_file(APP, default_timeout=180)
+    if shared:
+        at.query_params["mode"] = "shared"
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["normal", "shared-screen"])
+def test_the_app_opens_on_the_library(monkeypatch, august_library, aug_rows, shared):
+    at = open_app(monkeypatch, "--library", str(august_library), shared=shared)
+    source = sidebar_widget(at, "radio", "data_source")
+    assert source.value == "library"
+    assert source.options == ["Library (NHS England's published data)", "Sample (synthetic)", "Your files"]
+    assert any("Showing the library" in i.value for i in at.info)
+    assert not any("synthetic sample" in w.value for w in at.warning)
+    assert sidebar_widget(at, "toggle", "shared_screen").value is shared
+    pcn = sidebar_widget(at, "selectbox", "pcn").value
+    expected = pcn_sum(aug_rows, pcn, "count of inbound calls")
+    assert expected > 0 and metric(at, "Inbound calls") == f"{expected:,}"
+    # Only August is in the library: the sample's other months are not.
+    assert "Aug 2026" in shown_text(at) or "August 2026" in shown_text(at)
+    assert "Mar 2026" not in shown_text(at)
+
+    # The sample is one click away, and back.
+    source.set_value("sample").run()
+    assert any("Showing the synthetic sample" in w.value for w in at.warning)
+
+
+def test_without_a_library_the_app_opens_on_the_sample(monkeypatch, tmp_path):
+    at = open_app(monkeypatch, "--library", str(tmp_path / "none"))
+    source = sidebar_widget(at, "radio", "data_source")
+    assert source.value == "sample" and source.options == ["Sample (synthetic)", "Your files"]
+
+
+def test_uploads_sit_on_top_of_the_library_for_that_session_only(monkeypatch, august_library):
+    at = open_app(monkeypatch, "--library", str(august_library))
+    upload(at, [SAMPLE / "Synthetic CBT Summary July 2026.xlsx"])
+    assert sidebar_widget(at, "radio", "data_source").value == "uploads"
+    assert any("on top of the library" in s.value for s in at.success)
+    period = sidebar_widget(at, "select_slider", "period")
+    assert [o for o in period.options] == ["Jul 2026", "Aug 2026"]       # July uploaded, August from the library
+
+    other = open_app(monkeypatch, "--library", str(august_library))     # another session: the library alone
+    other_period = [w for w in other.select_slider if str(w.key).startswith("period")]
+    assert other_period == []
+    assert "Jul 2026" not in shown_text(other)
+
+
+def test_get_nhs_englands_data_from_the_data_page(monkeypatch, site, tmp_path):
+    site.publish_august()
+    root = tmp_path / "new-library"
+    at = open_app(monkeypatch, "--library", str(root), "--from", site.base)
+    visit(at, "data")
+    text = shown_text(at)
+    assert "the only time the app contacts the internet" in text and str(root) in text
+    at.multiselect(key="fetch_months").set_value([dt.date(2026, 8, 1)]).run()
+    at.button(key="fetch_go").click().run()
+    assert not at.exception, at.exception
+    assert at.success and "Added to the library: August 2026." in as_shown(at.success[0].value)
+    assert "August 2026: 6 file(s) downloaded, 0 already in the library" in as_shown(at.success[0].value)
+    assert sidebar_widget(at, "radio", "data_source").value == "library"
+    assert library.kind_of(root) == "database"
+    assert len(site.file_requests()) == 6
+
+    # Remove it again: the library is rebuilt without it.
+    at.multiselect(key="remove_months").set_value([dt.date(2026, 8, 1)]).run()
+    at.button(key="remove_go").click().run()
+    assert not at.exception, at.exception
+    assert at.success and "Removed 6 file(s): August 2026." in as_shown(at.success[0].value)
+    assert library.held_months(root) == []
