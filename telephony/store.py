@@ -538,7 +538,7 @@ class Store:
                        SELECT $family AS family, bucket, lo, hi, wait_band FROM stg_buckets WHERE problem IS NULL""",
                     {"family": family},
                 )
-                con.execute(queries.sql("intern_buckets"))
+                queries.run_load_step(con, "intern_buckets")
                 con.execute(
                     """INSERT INTO bucket_counts
                        WITH ids AS (
@@ -616,7 +616,7 @@ class Store:
         label = {"by_day_time": "By Day and Time", "durations": "By Durations",
                  "answered_wait": "Calls Answered Metric"}[family]
         # Each unit's count per indicator, TOTAL rows where it has any, else its buckets (as
-        # queries/bucket_month_upsert.sql counts them), with both sums kept for the check.
+        # queries/load/bucket_month_upsert.sql counts them), with both sums kept for the check.
         if family == "by_day_time":
             per_ind = "SELECT geo, ind, sum(value) AS total, NULL::HUGEINT AS buckets FROM stg_sums GROUP BY ALL"
         else:
@@ -688,16 +688,16 @@ class Store:
         params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
         for table in tables:
             self.con.execute(f"DELETE FROM {table} WHERE month >= $start AND month < $end", params)
-            self.con.execute(queries.sql(f"{table}_sums"), params)
+            queries.run_load_step(self.con, f"{table}_sums", **params)
             self._upsert_summary(table)
         self.con.execute("DELETE FROM daily_month WHERE month >= $start AND month < $end", params)
-        self.con.execute(queries.sql("refresh_daily_month"), params)
+        queries.run_load_step(self.con, "refresh_daily_month", **params)
 
     def _upsert_summary(self, table: str) -> None:
         """Write `table` (band_month or bucket_month) for the unit-months in its temp sums table
         (band_sums, bucket_sums), replacing what it held for them."""
         sums = table.replace("_month", "_sums")
-        self.con.execute(queries.sql(f"{table}_upsert"))
+        queries.run_load_step(self.con, f"{table}_upsert")
         self.con.execute(f"DROP TABLE {sums}")
 
     def _reconcile_daily(self, months: list[dt.date], report: LoadReport) -> None:

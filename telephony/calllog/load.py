@@ -290,20 +290,19 @@ def _load(store, path: Path, layout: Layout, profile: Profile, source_id: int, r
     with_waits = "wait" in pos
     with_durations = with_waits and "talk" in pos
     with_made = "callback_made" in pos
-    con.execute(queries.sql("calllog_insert_band"), {"source": source_id, "with_callback_made": with_made})
-    con.execute(queries.sql("calllog_new_buckets"))
-    con.execute(queries.sql("intern_buckets"))
-    con.execute(queries.sql("calllog_insert_buckets"), {"source": source_id, "with_waits": with_waits,
-                                                        "with_durations": with_durations,
-                                                        "with_callback_made": with_made})
+    queries.run_load_step(con, "calllog_insert_band", source=source_id, with_callback_made=with_made)
+    queries.run_load_step(con, "calllog_new_buckets")
+    queries.run_load_step(con, "intern_buckets")
+    queries.run_load_step(con, "calllog_insert_buckets", source=source_id, with_waits=with_waits,
+                          with_durations=with_durations, with_callback_made=with_made)
     families = ["by_day_time"] + (["answered_wait"] if with_waits else []) + (["durations"] if with_durations else [])
     for family in families:
         con.execute("INSERT OR REPLACE INTO coverage SELECT $f, month, unit_id, $s FROM cl_fact_months",
                     {"f": family, "s": source_id})
-    con.execute(queries.sql("calllog_insert_slots"), {"source": source_id})
-    con.execute(queries.sql("calllog_insert_waits"), {"source": source_id})
+    queries.run_load_step(con, "calllog_insert_slots", source=source_id)
+    queries.run_load_step(con, "calllog_insert_waits", source=source_id)
     if "caller" in pos:
-        con.execute(queries.sql("calllog_insert_callers"), {"source": source_id})
+        queries.run_load_step(con, "calllog_insert_callers", source=source_id)
     months_touched |= {r[0] for r in con.execute("SELECT DISTINCT month FROM cl_fact_months").fetchall()}
     if months_touched:
         store._refresh_daily_month(sorted(months_touched))
