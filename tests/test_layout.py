@@ -35,3 +35,15 @@ def test_the_bundled_example_logs_are_found_by_path():
         ("Synthetic X-on call log - August 2026.csv", "Synthetic X-on call log - August 2026 profile.json"),
         ("Synthetic generic call log - August 2026.xlsx", "Synthetic generic call log - August 2026 profile.json"),
     ]
+
+
+def test_nothing_outside_the_store_reaches_into_it():
+    """Call logs and the app use the store's public API and telephony.model, never a private
+    method of `Store` (the store's internals may then change without breaking them)."""
+    import re
+
+    private = re.compile(r"\bstore\._[a-z]")
+    found = [f"{p.relative_to(PROJECT)}:{i}" for folder in ("telephony", "ui", "pages")
+             for p in sorted((PROJECT / folder).rglob("*.py")) if p.name != "store.py"
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if private.search(line)]
+    assert found == []
