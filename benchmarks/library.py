@@ -38,7 +38,7 @@ import duckdb  # noqa: E402
 
 import run  # noqa: E402  (benchmarks/run.py: the generator and timing helpers)
 from telephony import library  # noqa: E402
-from telephony.sample import write_sample  # noqa: E402
+from samplegen.published import write_sample  # noqa: E402
 
 
 def month_files(folder: Path, month: str) -> list[Path]:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from telephony import pack  # noqa: E402
-from telephony.sample import write_sample  # noqa: E402
+from samplegen.published import write_sample  # noqa: E402
 from telephony.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

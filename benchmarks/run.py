@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from telephony.sample import write_sample  # noqa: E402
+from samplegen.published import write_sample  # noqa: E402
 from telephony.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -395,7 +395,7 @@ def bench_start(repeats: int) -> list[str]:
 # --------------------------------------------------------------------------- call logs
 
 def bench_logs() -> list[str]:
-    from telephony.calllog import bench as calllog_bench
+    from samplegen import call_log_year as calllog_bench
 
     lines = ["### A year of call-level log for a large PCN", "",
              "| file | calls | practices | rows loaded | rejected | load (s) |", "|---|---:|---:|---:|---:|---:|"]

@@ -311,11 +311,11 @@ def _run(argv: list[str] | None) -> int:
     if args.command == "trend":
         return _trend(args)
     if args.command == "sample":
-        from telephony.sample import write_sample
+        from samplegen.published import write_sample   # outside the domain package: only here
 
         paths = write_sample(args.out, seed=args.seed, scale=args.scale, months=args.months)
         if args.call_logs:
-            from telephony.calllog.sample import FOLDER, write_example_logs
+            from samplegen.call_logs import FOLDER, write_example_logs
 
             paths += write_example_logs(args.out / FOLDER, seed=args.seed, scale=args.scale)
         for p in paths:

@@ -22,3 +22,9 @@ class Reject:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for a message to the user (its type's name if it says nothing)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

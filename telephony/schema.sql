@@ -90,7 +90,7 @@ FROM bucket_counts c JOIN buckets b USING (bucket_id);
 
 -- Grain: practice (unit) x month: each daily table summed. A CSV load writes the rows of the
 -- practices it covers from its own staged rows; call logs rebuild their months from the daily
--- table (queries/band_month_sums.sql, bucket_month_sums.sql, then the *_upsert.sql files), so
+-- table (queries/load/band_month_sums.sql, bucket_month_sums.sql, then the *_upsert.sql files), so
 -- loading one family never re-reads the other's rows.
 CREATE TABLE IF NOT EXISTS band_month (
     month  DATE NOT NULL,
@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS band_month (
 -- The outcome columns here come from By Durations (NULL where no By Durations file covers the
 -- unit-month); the bands from both bucket families (NULL where the family is missing):
 -- answered_wait_* from Calls Answered Metric, durations_answered_wait_* from By Durations' CBT003
--- wait buckets (NULL where its file gives CBT003 as TOTAL only). queries/refresh_daily_month.sql
+-- wait buckets (NULL where its file gives CBT003 as TOTAL only). queries/load/refresh_daily_month.sql
 -- chooses between the two.
 CREATE TABLE IF NOT EXISTS bucket_month (
     month  DATE NOT NULL,

@@ -19,7 +19,8 @@ PAGES = ["overview", "demand", "outcomes", "waits", "trends", "context", "data",
 
 def start_app() -> AppTest:
     """A fresh session on the sample. Run twice: AppTest runs app.py first, then (because of the
-    pages/ folder) the page script on its own; widget ids settle from the second run."""
+    pages/ folder: ui/legacy_pages.py) the page script on its own; widget ids settle from the
+    second run."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.run()

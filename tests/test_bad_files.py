@@ -386,7 +386,7 @@ def test_zip_members_expand_byte_for_byte_as_zipfile_expands_them(tmp_path):
     import random
     import zipfile as zf_module
 
-    from telephony.store import _extract
+    from telephony.loaders.long_csv import _extract
     from tests.corpus import zip_bytes
 
     rng = random.Random(3)

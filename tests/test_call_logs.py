@@ -22,11 +22,12 @@ from telephony.calllog import Profile, ProfileError, inspect_file, load_call_log
 from telephony.calllog.fields import suggest_columns, suggest_date_order
 from telephony.calllog.load import yield_to_published
 from telephony.calllog.outcomes import LABEL, suggest_outcome, suggest_supplier
-from telephony.calllog.sample import example_logs, write_example_logs
+from telephony.calllog.profile import example_logs
+from samplegen.call_logs import write_example_logs
 from telephony.calllog.suggest import suggest_profile, suggest_sites
 from telephony.cli import main
 from telephony.text import md
-from telephony.sample import write_sample
+from samplegen.published import write_sample
 from telephony.store import Store
 from tests.app_support import as_shown, chart_titles, metric, practice_identifiers, shown_text, start_app, visit
 from tests.conftest import DAY_TIME_HEADER, NORTH, RecordingConnection, day_time_row, rows, write_csv
@@ -439,7 +440,7 @@ def test_no_caller_number_and_no_hash_of_one_reaches_the_database(tmp_path):
 
 def test_bundled_example_logs_are_exactly_what_the_generator_writes(tmp_path):
     """data/sample/call_logs is written by `python -m telephony sample --out data/sample --call-logs`
-    (seed 0, scale pcn); regenerate it whenever telephony/calllog/sample.py changes."""
+    (seed 0, scale pcn); regenerate it whenever samplegen/call_logs.py changes."""
     written = write_example_logs(tmp_path, seed=0, scale="pcn")
     fresh = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written}
     bundled = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in EXAMPLES.iterdir()}

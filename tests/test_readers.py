@@ -14,6 +14,7 @@ from dataclasses import replace
 import pytest
 import xlsxwriter
 
+from telephony import model
 from tests.conftest import (
     ANSWERED_HEADER, ASPLANDS, DAY_TIME_HEADER, DURATIONS_HEADER, FISHERMEAD, KING_ST, MAP_HEADER, NORTH,
     PRACPOP_HEADER, SHARED_ALL_UNMAPPED, SHARED_IN_PCN, SHARED_UNMAPPED_PCN, WALNUT, WbRow, WorkbookSpec,
@@ -582,7 +583,7 @@ def test_monthly_summaries_kept_by_each_load_equal_a_rebuild_from_the_daily_tabl
     assert asplands["inbound"] == 10 and asplands["answered_wait_0"] == 7 and asplands["answered_duration_0"] == 5
     assert month_figures(store, "K82064")["missed_wait_3"] == 2
 
-    store._refresh_daily_month([JAN])
+    model.refresh_summaries(store.con, [JAN])
     assert {t: sorted(rows(store, f"SELECT * FROM {t}")) for t in SUMMARIES} == kept
 
 

@@ -1,4 +1,4 @@
-"""Tests for the synthetic sample generator (telephony/sample.py).
+"""Tests for the synthetic sample generator (samplegen/published.py).
 
 The written files are read back independently (zipfile, csv, pandas, python_calamine), never
 with the project's own readers.
@@ -19,7 +19,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from telephony.holidays import BANK_HOLIDAYS, _rule_bank_holidays, england_bank_holidays
-from telephony.sample import (
+from samplegen.published import (
     ANSWERED_DURATION_BUCKETS,
     ANSWERED_WAIT_BUCKETS,
     MISSED_WAIT_BUCKETS,

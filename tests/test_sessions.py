@@ -138,6 +138,8 @@ REVIEWED = {
     "telephony/queries.py:names": "the names of the SQL files in queries/",
     "telephony/queries.py:sql": "the text of a SQL file in queries/, by its name",
     "telephony/queries.py:params_of": "the $params of a SQL file in queries/, by its name",
+    "telephony/queries.py:load_names": "the names of the SQL files in queries/load/",
+    "telephony/queries.py:load_sql": "the text of a SQL file in queries/load/, by its name",
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+
+from ui import legacy_pages
 
 if TYPE_CHECKING:   # imported for real by the sidebar; ui.warmup must stay light (no pandas)
     from ui.selection import Selection
@@ -14,11 +15,10 @@ if TYPE_CHECKING:   # imported for real by the sidebar; ui.warmup must stay ligh
 def current() -> Selection:
     """The sidebar's selection for this run.
 
-    Normally app.py builds the sidebar before the page runs. Streamlit runs a page file on its own
-    (its legacy `pages/` mode) when a deep link is the first request after the server starts, and
-    AppTest does so on every rerun; the page then builds the sidebar itself.
+    Normally app.py builds the sidebar before the page runs. When Streamlit runs the page file on
+    its own (its legacy `pages/` mode: see ui/legacy_pages.py), the page builds it itself.
     """
-    if PagesManager.uses_pages_directory:
+    if legacy_pages.page_runs_alone():
         from ui import sidebar, theme
 
         theme.apply()   # app.py, which applies it otherwise, did not run

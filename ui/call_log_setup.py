@@ -18,8 +18,7 @@ from telephony import text as tx
 from telephony.calllog import FIELDS, Profile, ProfileError, inspect_file, load_call_log, session_salt
 from telephony.calllog.fields import LABELS, value_key
 from telephony.calllog.outcomes import FROM_LABEL, LABEL, SUPPLIERS, suggest_outcome
-from telephony.calllog.profile import DATE_ORDERS, code, needs
-from telephony.calllog.sample import FOLDER, example_logs
+from telephony.calllog.profile import DATE_ORDERS, code, example_logs, needs
 from telephony.calllog.suggest import suggest_profile, suggest_sites
 from telephony.problems import FileProblem
 from telephony.store import copy_upload
@@ -27,7 +26,7 @@ from ui import render, sidebar
 from ui.selection import Selection
 from ui.session import SAMPLE, SAMPLE_DIR, UPLOADS, session
 
-EXAMPLES = SAMPLE_DIR / FOLDER
+EXAMPLES = SAMPLE_DIR / "call_logs"   # written by samplegen.call_logs, found here by path
 _EDITORS = ("calllog_columns", "calllog_outcomes", "calllog_sites")
 NONE = ""
 # Rows tall enough for Streamlit to wrap text (it wraps only above 4rem), so long field labels,

@@ -73,7 +73,8 @@ def _copy_choice(key: str, name: str) -> None:
 def _seeded(name: str, default) -> dict:
     """Widget arguments that keep a choice across pages. The choice lives in 'chosen_<name>';
     the widget is re-seeded from it on every run and copies back on change, because Streamlit
-    drops a widget's own state when a page renders without it (its legacy pages mode)."""
+    drops a widget's own state when a page renders without it (its legacy pages mode: see
+    ui/legacy_pages.py)."""
     st.session_state.setdefault(f"chosen_{name}", default)
     key = _key(name)
     st.session_state[key] = st.session_state[f"chosen_{name}"]

@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from telephony import queries
+from telephony import model, queries
 from telephony.calllog.convert import positions, stage_calls
 from telephony.calllog.fields import LABELS
 from telephony.calllog.profile import Profile, ProfileError
@@ -152,7 +152,7 @@ def yield_to_published(store, report: LoadReport | None = None) -> int:
                                GROUP BY ALL ORDER BY 1, 2""").fetchall()
     finally:
         con.unregister("cl_handed_df")
-    store._refresh_daily_month(sorted({m.date() if hasattr(m, "date") else m for m in handed["month"]}))
+    model.refresh_summaries(con, sorted({m.date() if hasattr(m, "date") else m for m in handed["month"]}))
     if report is not None:
         for month, file_name, units in names:
             report.overlaps.append(
@@ -290,23 +290,22 @@ def _load(store, path: Path, layout: Layout, profile: Profile, source_id: int, r
     with_waits = "wait" in pos
     with_durations = with_waits and "talk" in pos
     with_made = "callback_made" in pos
-    con.execute(queries.sql("calllog_insert_band"), {"source": source_id, "with_callback_made": with_made})
-    con.execute(queries.sql("calllog_new_buckets"))
-    con.execute(queries.sql("intern_buckets"))
-    con.execute(queries.sql("calllog_insert_buckets"), {"source": source_id, "with_waits": with_waits,
-                                                        "with_durations": with_durations,
-                                                        "with_callback_made": with_made})
+    queries.run_load_step(con, "calllog_insert_band", source=source_id, with_callback_made=with_made)
+    queries.run_load_step(con, "calllog_new_buckets")
+    queries.run_load_step(con, "intern_buckets")
+    queries.run_load_step(con, "calllog_insert_buckets", source=source_id, with_waits=with_waits,
+                          with_durations=with_durations, with_callback_made=with_made)
     families = ["by_day_time"] + (["answered_wait"] if with_waits else []) + (["durations"] if with_durations else [])
     for family in families:
         con.execute("INSERT OR REPLACE INTO coverage SELECT $f, month, unit_id, $s FROM cl_fact_months",
                     {"f": family, "s": source_id})
-    con.execute(queries.sql("calllog_insert_slots"), {"source": source_id})
-    con.execute(queries.sql("calllog_insert_waits"), {"source": source_id})
+    queries.run_load_step(con, "calllog_insert_slots", source=source_id)
+    queries.run_load_step(con, "calllog_insert_waits", source=source_id)
     if "caller" in pos:
-        con.execute(queries.sql("calllog_insert_callers"), {"source": source_id})
+        queries.run_load_step(con, "calllog_insert_callers", source=source_id)
     months_touched |= {r[0] for r in con.execute("SELECT DISTINCT month FROM cl_fact_months").fetchall()}
     if months_touched:
-        store._refresh_daily_month(sorted(months_touched))
+        model.refresh_summaries(con, sorted(months_touched))
 
     # ------------------------------------------------------------------ the report
     loaded = _scalar(con, "SELECT coalesce(sum(calls), 0) FROM call_log_slots WHERE source_id = $s", s=source_id)
@@ -386,7 +385,7 @@ def _resolve_units(store, profile: Profile, report: CallLogReport) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE cl_new_units (practice_code VARCHAR, pcn_code VARCHAR,
                    sub_icb_code VARCHAR, icb_code VARCHAR, region_code VARCHAR)""")
     con.executemany("INSERT INTO cl_new_units VALUES (?, ?, ?, ?, ?)", rows)
-    store._intern_units("SELECT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM cl_new_units")
+    model.intern_units(con, "SELECT practice_code, pcn_code, sub_icb_code, icb_code, region_code FROM cl_new_units")
     con.execute("""CREATE OR REPLACE TEMP TABLE cl_unit_map AS
                    SELECT n.practice_code, u.unit_id FROM cl_new_units n
                    JOIN units u USING (practice_code, pcn_code, sub_icb_code, icb_code, region_code)""")

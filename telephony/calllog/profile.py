@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telephony.calllog.fields import FIELD_NAMES, header_key, value_key
 from telephony.calllog.outcomes import OUTCOME_NAMES, SUPPLIERS
@@ -244,3 +245,19 @@ def needs(profile: Profile, unplaced: list[str] = ()) -> list[str]:
     if unplaced and not profile.pcn:
         out.append(f"the PCN code is needed: no file loaded places {', '.join(unplaced[:3])} in a PCN")
     return out
+
+
+def profile_path(log: Path) -> Path:
+    """Where a log's mapping profile sits beside it: '<log name without extension> profile.json'
+    (how the bundled example logs in data/sample/call_logs/ are laid out)."""
+    return log.with_name(f"{log.stem} profile.json")
+
+
+def example_logs(folder: Path) -> list[tuple[Path, Path]]:
+    """(log, profile) pairs of the synthetic example logs in `folder` (names starting
+    "Synthetic", each with its profile beside it), in name order."""
+    if not Path(folder).is_dir():
+        return []
+    logs = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".csv", ".xlsx")
+                  and p.name.startswith("Synthetic"))
+    return [(p, profile_path(p)) for p in logs if profile_path(p).is_file()]

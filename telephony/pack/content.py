@@ -414,7 +414,7 @@ def _trend(measure_id: str, monthly: pd.DataFrame, ctx: Context, gate: Gate, sub
 
 def _file_kinds(store: Store) -> tuple[list[str], bool]:
     """The kinds of file loaded (never their names), and whether every file is the synthetic
-    sample (its files' names all start with 'Synthetic', telephony/sample.py)."""
+    sample (its files' names all start with 'Synthetic', samplegen/published.py)."""
     rows = store.con.execute(
         "SELECT kind, bool_and(starts_with(file_name, 'Synthetic')) FROM sources WHERE status = 'loaded' "
         "GROUP BY kind").fetchall()

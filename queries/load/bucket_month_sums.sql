@@ -1,5 +1,5 @@
 -- Temp table bucket_sums (grain: unit x month x family x indicator x wait band) from bucket_counts,
--- for the months a load touched, for queries/bucket_month_upsert.sql. Params: $start (first month,
+-- for the months a load touched, for queries/load/bucket_month_upsert.sql. Params: $start (first month,
 -- DATE), $end (first day after the last month, DATE). A CSV load builds the same table from its
 -- staged rows instead.
 CREATE OR REPLACE TEMP TABLE bucket_sums AS

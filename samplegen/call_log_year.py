@@ -1,6 +1,6 @@
 """Benchmark: load a year of call-level data for a large PCN (about 300,000 calls).
 
-    python -m telephony.calllog.bench [--calls 300000] [--practices 8] [--xlsx]
+    python -m samplegen.call_log_year [--calls 300000] [--practices 8] [--xlsx]
 
 writes a synthetic call log (generic layout with a site column, dd/mm/yyyy date-times, waits and
 talk in seconds, callback flags, caller numbers from Ofcom's drama ranges) into a temporary

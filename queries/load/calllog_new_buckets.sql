@@ -1,6 +1,6 @@
 -- The seconds buckets a call log's calls are counted in, as NHS England publishes them: temp
 -- table cl_schemes (scheme 'answered': time to answer and call length; 'missed': wait before
--- hanging up), and the same as temp table new_buckets for queries/intern_buckets.sql, which
+-- hanging up), and the same as temp table new_buckets for queries/load/intern_buckets.sql, which
 -- names them in `buckets` before calllog_insert_buckets.sql counts calls in them.
 CREATE OR REPLACE TEMP TABLE cl_schemes (scheme VARCHAR, bucket VARCHAR, lo INTEGER, hi INTEGER, wait_band UTINYINT);
 INSERT INTO cl_schemes
