@@ -17,6 +17,9 @@ FIRST_MONTH = dt.date(2025, 10, 1)     # the first month of the publication in i
 OUTCOME = "library_outcome"            # what the last Get or Remove did, shown after the rerun
 
 
+OUTCOME_ICONS = {"ok": ":material/check_circle:", "problem": ":material/warning:"}
+
+
 def _month_label(m: dt.date) -> str:
     return f"{m:%B %Y}"
 
@@ -36,7 +39,7 @@ def _show_outcome() -> None:
         return
     kind, lines = outcome
     (st.success if kind == "ok" else st.warning)("\n".join(f"- {tx.md(line)}" for line in lines),
-                                                icon=":material/check_circle:" if kind == "ok" else ":material/warning:")
+                                                icon=OUTCOME_ICONS[kind])
 
 
 def _result_lines(result: fetch.MonthResult) -> list[str]:
