@@ -48,7 +48,10 @@ def test_the_app_opens_on_the_library(monkeypatch, august_library, aug_rows, sha
     source = sidebar_widget(at, "radio", "data_source")
     assert source.value == "library"
     assert source.options == ["Library (NHS England's published data)", "Sample (synthetic)", "Your files"]
-    assert any("Showing the library" in i.value for i in at.info)
+    if shared:   # a shared screen says it in one line under the title
+        assert any("Showing **the library:** NHS England" in c.value for c in at.caption), [c.value for c in at.caption]
+    else:
+        assert any("Showing the library" in i.value for i in at.info)
     assert not any("synthetic sample" in w.value for w in at.warning)
     assert sidebar_widget(at, "toggle", "shared_screen").value is shared
     pcn = sidebar_widget(at, "selectbox", "pcn").value
@@ -60,7 +63,10 @@ def test_the_app_opens_on_the_library(monkeypatch, august_library, aug_rows, sha
 
     # The sample is one click away, and back.
     source.set_value("sample").run()
-    assert any("Showing the synthetic sample" in w.value for w in at.warning)
+    if shared:
+        assert any("**synthetic sample** data" in c.value for c in at.caption)
+    else:
+        assert any("Showing the synthetic sample" in w.value for w in at.warning)
 
 
 def test_without_a_library_the_app_opens_on_the_sample(monkeypatch, tmp_path):

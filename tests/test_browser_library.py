@@ -55,5 +55,5 @@ def test_the_app_opens_on_the_library(new_page, library_url, query, shared):
     expect(page.get_by_text("Showing the library: NHS England's published data").first).to_be_visible()
     expect(page.get_by_text("Showing the synthetic sample")).to_have_count(0)
     expect(page.get_by_text("Library (NHS England's published data)").first).to_be_visible()
-    expect(page.get_by_text("Shared screen.", exact=False)).to_have_count(1 if shared else 0)
+    expect(page.get_by_text("Shared screen:", exact=False)).to_have_count(1 if shared else 0)
     expect(page.get_by_text("August 2026").first).to_be_visible()
