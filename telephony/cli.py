@@ -275,16 +275,10 @@ def _run(argv: list[str] | None) -> int:
     if args.command == "load":
         profile = None
         if args.mapping:
-            from telephony.calllog import Profile, ProfileError, load_call_log, session_salt
+            from telephony.calllog import load_call_log, session_salt
 
-            try:
-                profile = Profile.from_json(args.mapping.read_bytes(), f"'{args.mapping}'")
-                if args.practice or args.pcn:
-                    profile.practice = (args.practice or profile.practice or "").strip().upper() or None
-                    profile.pcn = (args.pcn or profile.pcn or "").strip().upper() or None
-                    profile.validate(f"'{args.mapping}' with --practice/--pcn")
-            except (OSError, ProfileError) as exc:
-                print(f"error: {exc}", file=sys.stderr)
+            profile = _read_profile(args)
+            if profile is None:
                 return 2
             salt = session_salt()   # one per run, in memory only: caller numbers are never stored
         elif args.practice or args.pcn:
@@ -322,6 +316,23 @@ def _run(argv: list[str] | None) -> int:
             print(p)
         return 0
     return 2  # pragma: no cover
+
+
+def _read_profile(args):
+    """The call-log mapping profile `--mapping` names, with `--practice`/`--pcn` applied; None
+    (the problem printed) where it cannot be read or is not valid."""
+    from telephony.calllog import Profile, ProfileError
+
+    try:
+        profile = Profile.from_json(args.mapping.read_bytes(), f"'{args.mapping}'")
+        if args.practice or args.pcn:
+            profile.practice = (args.practice or profile.practice or "").strip().upper() or None
+            profile.pcn = (args.pcn or profile.pcn or "").strip().upper() or None
+            profile.validate(f"'{args.mapping}' with --practice/--pcn")
+    except (OSError, ProfileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    return profile
 
 
 def _report(args, store) -> int:
@@ -434,16 +445,10 @@ def _load_into_library(args) -> int:
             print("error: a call log goes into a library only when you choose it: add --include-call-log "
                   "(or load it into a database of its own with --db)", file=sys.stderr)
             return 2
-        from telephony.calllog import Profile, ProfileError, load_call_log, session_salt
+        from telephony.calllog import load_call_log, session_salt
 
-        try:
-            profile = Profile.from_json(args.mapping.read_bytes(), f"'{args.mapping}'")
-            if args.practice or args.pcn:
-                profile.practice = (args.practice or profile.practice or "").strip().upper() or None
-                profile.pcn = (args.pcn or profile.pcn or "").strip().upper() or None
-                profile.validate(f"'{args.mapping}' with --practice/--pcn")
-        except (OSError, ProfileError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        profile = _read_profile(args)
+        if profile is None:
             return 2
         salt = session_salt()
 

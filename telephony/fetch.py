@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from telephony import limits
+from telephony.store import file_sha256
 
 DEFAULT_FROM = "https://digital.nhs.uk/data-and-information/publications/statistical"
 FILE_HOST = "files.digital.nhs.uk"          # where NHS England's publication pages keep their files
@@ -440,14 +441,6 @@ def default_library() -> Path:
     return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class Library:
     """A folder of fetched files: ROOT/files/<YYYY-MM>/<name>, and ROOT/manifest.tsv with one row
     per file held (month, kind, name, bytes, sha256, source_url, fetched_utc)."""
@@ -492,7 +485,7 @@ class Library:
             return None
         path = self.folder(month) / link.name
         try:
-            if path.stat().st_size != int(row["bytes"]) or _sha256(path) != row["sha256"]:
+            if path.stat().st_size != int(row["bytes"]) or file_sha256(path) != row["sha256"]:
                 return None
         except (OSError, ValueError):
             return None

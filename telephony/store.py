@@ -55,7 +55,8 @@ _USUAL_SUFFIXES = {"summary_workbook": (".xlsx",), "epcn": (".xlsx",), "csv_zip"
 
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's content, read in 1 MB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -186,7 +187,7 @@ class Store:
                     "are read (see Limits in the README). A national month's CSVs come as a zip, which is "
                     "much smaller"
                 )
-            sha = _sha256(path)
+            sha = file_sha256(path)
             seen = self.con.execute(
                 "SELECT file_name FROM sources WHERE sha256 = $sha AND status = 'loaded' LIMIT 1", {"sha": sha}
             ).fetchall()
