@@ -34,8 +34,8 @@ for scope, scope_label in scopes:
         if answered.empty or answered["pcn_value"].isna().all():
             return f"{name} among {n:,} {scope_label}"
         row = answered.iloc[0]
-        return (f"{name} answered {fmt_share(row['pcn_value'], 0)} of calls; the middle of {n:,} {scope_label} "
-                f"answered {fmt_share(row['p50'], 0)}")
+        return (f"Among {n:,} {scope_label} the middle one answered {fmt_share(row['p50'], 0)} of calls; "
+                f"{name} answered {fmt_share(row['pcn_value'], 0)}")
 
     data = rows.assign(metric=[SHARES[m] for m in rows["metric"]]).drop(columns=["order", "scope"])
     fig = charts.decile_strip(
