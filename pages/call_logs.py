@@ -3,6 +3,7 @@ data allows: demand by the hour or half hour, waits in fine buckets, repeat call
 
 import streamlit as st
 
+from telephony import caveats
 from telephony import text as tx
 from telephony.calllog import views
 from ui import current, render, sidebar
@@ -58,7 +59,7 @@ fig, data = views.heatmap(cells, minutes, sel.subtitle(
     + f" by weekday and {'half hour' if half else 'hour'} (all inbound calls in the logs, CBT001); bank holidays "
       "in their own row"), source, as_share=as_share, large=sel.large)
 render.chart(sel, fig, data, key="calllog_heatmap", grain="area-band", row_key=["weekday", "starting"],
-             counts=["calls"], shares={"calls_per_day": ("calls", "days")})
+             name=f"call log calls by weekday and {'half hour' if half else 'hour'}", caveats=[caveats.CLOSURES])
 
 st.subheader("How long callers waited")
 waits = sel.store.query("calllog_fine_waits", pcn=sel.pcn, start=sel.start, end=sel.end)
@@ -69,7 +70,7 @@ else:
                                                      "(CBT004) by seconds waited, in fine buckets"),
                                  source, large=sel.large)
     render.chart(sel, fig, data, key="calllog_fine_waits", grain="area-band", row_key=["wait"],
-                 counts=["answered", "missed"])
+                 name="call log waits in fine buckets")
     st.caption("The national publication has four wait bands (under 1, 1-2, 2-5, over 5 minutes); a call log shows "
                "where inside them calls fall, for example how many callers give up in the first 15 seconds.")
 
@@ -81,8 +82,7 @@ else:
     fig, data = views.repeat_callers(repeats, sel.subtitle("Callers who rang the same practice two or more times "
                                                            "that day (a rough count)"), source, large=sel.large)
     render.chart(sel, fig, data, key="calllog_repeat_callers", grain="area-band", row_key=["date"],
-                 counts=["calls_with_number", "callers", "repeat_callers", "repeat_calls"],
-                 shares={"repeat_call_share": ("repeat_calls", "calls_with_number")})
+                 name="call log repeat callers by day", caveats=[caveats.CALLS_NOT_PEOPLE])
     st.caption("Counted from caller numbers hashed with this session's random salt while the log was read, then "
                "dropped: no number is stored or shown. One person on two phones counts twice; a shared phone once. "
                f"{int(cover['calls_with_number']):,} calls had a number given.")

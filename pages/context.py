@@ -5,6 +5,7 @@ import streamlit as st
 from telephony import charts
 from telephony import text as tx
 from ui import current, render
+from ui.render import fmt_share
 
 sel = current()
 render.page_header(sel, "Context", "Where the PCN sits among all PCNs, as anonymous bands: no other PCN is "
@@ -25,12 +26,24 @@ for scope, scope_label in scopes:
     rows["order"] = [list(SHARES).index(m) for m in rows["metric"]]
     rows = rows.sort_values("order")
     n = int(rows["pcns"].max())
+    name = tx.shorten(sel.pcn_name)
+
+    def finding(d, name=name, n=n, scope_label=scope_label):
+        """The PCN's answered share beside the median PCN's."""
+        answered = d[d["metric"] == SHARES["answered_share"]]
+        if answered.empty or answered["pcn_value"].isna().all():
+            return f"{name} among {n:,} {scope_label}"
+        row = answered.iloc[0]
+        return (f"Among {n:,} {scope_label} the middle one answered {fmt_share(row['p50'], 0)} of calls; "
+                f"{name} answered {fmt_share(row['pcn_value'], 0)}")
+
+    data = rows.assign(metric=[SHARES[m] for m in rows["metric"]]).drop(columns=["order", "scope"])
     fig = charts.decile_strip(
-        rows, SHARES, f"{tx.plotly(tx.shorten(sel.pcn_name))} among {n:,} {tx.plotly(scope_label)}",
+        rows, SHARES, tx.plotly(finding(data)),
         sel.subtitle(f"Outcome shares; band = middle 80% of {n:,} PCNs, ticks = deciles, bar = median"),
         sel.source_line, pcn_label=sel.pcn_label, large=sel.large)
-    data = rows.assign(metric=[SHARES[m] for m in rows["metric"]]).drop(columns=["order", "scope"])
-    render.chart(sel, fig, data, key=f"context_{scope}", grain="distribution", row_key=["metric"])
+    render.chart(sel, fig, data, key=f"context_{scope}", grain="distribution", row_key=["metric"],
+                 finding=finding, name=f"among {scope_label}")
 
 st.caption("Bands are drawn from every PCN's figures for the same period. IVR and callback shares mostly "
            "reflect how phones are set up, and some suppliers exclude direct-dial calls: a PCN outside the "

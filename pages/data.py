@@ -67,7 +67,8 @@ else:
                  row_key=["File"] if summary["File"].is_unique else (),
                  column_config={"File": st.column_config.TextColumn("File", width="medium"),
                                 "Rows loaded": st.column_config.NumberColumn(format="localized"),
-                                "Rows rejected": st.column_config.NumberColumn(format="localized")})
+                                "Rows rejected": st.column_config.NumberColumn(format="localized")},
+                 title="Files loaded", name="files loaded")
     for i, r in enumerate(reports):
         notable = r.status != "loaded" or r.rows_rejected or r.reconciled is False or r.overlaps
         name = f"File {i + 1}, {r.kind_label}" if sel.large else render.md(r.file_name)
@@ -100,13 +101,8 @@ if coverage.empty:
     st.info("No call data loaded.")
 else:
     coverage["month"] = coverage["month"].dt.strftime("%b %Y")
-    coverage = coverage.rename(columns={
-        "month": "Month", "practices_reporting": "Practices reporting", "inbound": "Inbound calls",
-        "shared_account_inbound": "Shared-account calls", "has_workbook": "Workbook",
-        "has_day_and_time": "By Day and Time", "has_durations": "By Durations", "has_answered_metric": "Calls Answered"})
-    render.table(sel, coverage, key="coverage", grain="coverage", row_key=["Month"],
-                 column_config={c: st.column_config.NumberColumn(format="localized")
-                                for c in ("Practices reporting", "Inbound calls", "Shared-account calls")})
+    render.table(sel, coverage, key="coverage", grain="coverage", row_key=["month"],
+                 title="What the loaded files cover, month by month (England)", name="coverage by month")
 
 st.subheader("Caveats that apply to what is loaded")
 for caveat in caveats_for(sel.store):

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from telephony import charts
+from telephony import caveats, charts
 from telephony.formats import TIME_BANDS
 from ui import current, render
 from ui.render import fmt_count, fmt_share
@@ -14,31 +14,50 @@ if not render.need_pcn(sel):
     st.stop()
 
 monthly = sel.store.query("area_month_metrics", **sel.area("pcn"))
-last = monthly.iloc[-1]
-fig = charts.outcome_shares_by_month(
-    monthly, f"In {last['month']:%B %Y}, {fmt_share(last['answered_share'], 0)} of calls were answered and "
-             f"{fmt_share(last['missed_share'], 0)} missed",
-    sel.subtitle("Share of inbound calls by outcome, per month"), sel.source_line, large=sel.large)
 cols = ["inbound", "answered", "ended_in_ivr", "callback_requested", "missed", "balance_gap"]
-data = monthly[["month", *cols, "answered_share", "ivr_share", "callback_requested_share", "missed_share"]].assign(
-    month=monthly["month"].dt.strftime("%Y-%m"))
-render.chart(sel, fig, data, key="outcomes_by_month", grain="area-month", row_key=["month"], counts=cols,
-             shares={"answered_share": ("answered", "inbound"), "ivr_share": ("ended_in_ivr", "inbound"),
-                     "callback_requested_share": ("callback_requested", "inbound"),
-                     "missed_share": ("missed", "inbound")})
+SHARES = ["answered_share", "ivr_share", "callback_requested_share", "missed_share"]
+
+
+def share(part, whole) -> float | None:
+    """part ÷ whole of (possibly controlled) figures: None where either is unknown or whole is 0."""
+    return None if pd.isna(part) or pd.isna(whole) or not whole else float(part) / float(whole)
+
+
+def month_finding(d: pd.DataFrame) -> str:
+    last = d.iloc[-1]
+    return (f"In {pd.Timestamp(last['month']):%B %Y}, {fmt_share(share(last['answered'], last['inbound']), 0)} of "
+            f"calls were answered and {fmt_share(share(last['missed'], last['inbound']), 0)} missed")
+
+
+data = monthly[["month", *cols, *SHARES]].assign(month=monthly["month"].dt.strftime("%Y-%m"))
+fig = charts.outcome_shares_by_month(monthly, month_finding(data),
+                                     sel.subtitle("Share of inbound calls by outcome, per month"), sel.source_line,
+                                     large=sel.large)
+render.chart(sel, fig, data, key="outcomes_by_month", grain="area-month", row_key=["month"], finding=month_finding,
+             name="outcomes by month", caveats=[caveats.VOICEMAIL, caveats.IVR_SETUP])
 
 bands = sel.store.query("outcomes_by_band", **sel.area("pcn"))
 if bands.empty:
     st.info("Outcomes by time of day need the practice-level **By Day and Time** zip for these months.")
 else:
-    evening = bands[bands["band"].isin([0, 1, 7, 8])]
-    ivr_out = evening["ended_in_ivr"].sum() / evening["inbound"].sum() if evening["inbound"].sum() else None
-    fig = charts.outcomes_by_band(
-        bands, f"Outside 08:00-18:00, {fmt_share(ivr_out, 0)} of calls end in the automated menu"
-        if ivr_out is not None else "Outcomes by time of day",
-        sel.subtitle("Share of inbound calls by outcome and time of call"), sel.source_line, large=sel.large)
-    data = bands.assign(time_band=[TIME_BANDS[b] for b in bands["band"]])[["time_band", *cols]]
-    render.chart(sel, fig, data, key="outcomes_by_band", grain="area-band", row_key=["time_band"], counts=cols)
+    EVENING = [TIME_BANDS[b] for b in (0, 1, 7, 8)]
+
+    def band_finding(d: pd.DataFrame) -> str:
+        """Outside 08:00-18:00: the share ending in the menu; else the busiest band's answered share."""
+        evening = d[d["time_band"].isin(EVENING)]
+        ivr_out = share(evening["ended_in_ivr"].sum(), evening["inbound"].sum())
+        if ivr_out is not None:
+            return f"Outside 08:00-18:00, {fmt_share(ivr_out, 0)} of calls end in the automated menu"
+        busiest = d.loc[d["inbound"].astype("Float64").fillna(0).idxmax()]
+        return (f"Between {busiest['time_band']}, the busiest time, "
+                f"{fmt_share(share(busiest['answered'], busiest['inbound']), 0)} of calls were answered")
+
+    data = bands.assign(time_band=[TIME_BANDS[b] for b in bands["band"]])[["time_band", *cols[:-1]]]
+    fig = charts.outcomes_by_band(bands, band_finding(data),
+                                  sel.subtitle("Share of inbound calls by outcome and time of call"), sel.source_line,
+                                  large=sel.large)
+    render.chart(sel, fig, data, key="outcomes_by_band", grain="area-band", row_key=["time_band"],
+                 finding=band_finding, name="outcomes by time of call", caveats=[caveats.DIRECT_DIAL])
 
 st.subheader("Do the four outcomes add up?")
 gap = monthly[["month", "inbound", "answered", "ended_in_ivr", "callback_requested", "missed", "balance_gap",
@@ -53,17 +72,10 @@ else:
                "or are counted twice by a supplier; NHS England publishes the figures as supplied, and so do we.",
                icon=":material/balance:")
 gap["month"] = gap["month"].dt.strftime("%b %Y")
-gap = gap.rename(columns={
-    "month": "Month", "inbound": "Inbound", "answered": "Answered", "ended_in_ivr": "Ended in IVR",
-    "callback_requested": "Callback req.", "missed": "Missed", "balance_gap": "Gap",
-    "balance_gap_share": "Gap share", "units_unbalanced": "Units off"})
-counts = ["Inbound", "Answered", "Ended in IVR", "Callback req.", "Missed", "Gap"]
-st.caption("Gap = inbound − (answered + ended in IVR + callback requested + missed). Units off = practices "
-           "and shared accounts whose own outcomes do not add up that month.")
-render.table(sel, gap, key="balance_gap", grain="area-month", row_key=["Month"],
-             column_config={**{c: st.column_config.NumberColumn(c, format="localized") for c in counts},
-                            "Gap share": st.column_config.NumberColumn("Gap share", format="percent")},
-             counts=counts, shares={"Gap share": ("Gap", "Inbound")})
+st.caption("Balance gap = inbound − (answered + ended in IVR + callback requested + missed). The last column "
+           "counts practices and shared accounts whose own outcomes do not add up that month.")
+render.table(sel, gap, key="balance_gap", grain="area-month", row_key=["month"],
+             title="Inbound calls against the four outcomes, month by month", name="balance gap by month")
 
 st.subheader("Callbacks")
 cb = monthly[["month", "callback_requested", "callback_made", "callback_made_ratio", "units_without_callbacks"]]

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from telephony import charts, metrics
+from telephony import caveats, charts, metrics
 from ui import current, pack_button, render
 from ui.render import fmt_count, fmt_share
 
@@ -55,18 +55,15 @@ st.caption("Reference values for the same period, not a ranking. Systems are set
            "practice, so differences need care.")
 labels = {"pcn": "This PCN", "icb": "Its ICB", "england": "England"}
 render.text(sel, f"This PCN: {render.md(sel.pcn_label)}. Its ICB: {render.md(sel.icb_name) or 'not known'}.")
-measures = [metrics.by_id(m) for m in (
-    "inbound", "calls_per_1000", "answered_share", "ivr_share", "callback_requested_share", "missed_share",
-    "answered_within_2min_share", "callback_made_ratio", "shared_account_share")]
-table = pd.DataFrame({"Measure": [m.label for m in measures]})
-for _, area in areas.iterrows():
-    values = []
-    for m in measures:
-        v = area[m.id]
-        values.append(fmt_count(v) if m.kind == "count" else ("–" if pd.isna(v) else f"{v:,.0f}") if m.kind == "rate"
-                      else fmt_share(v))
-    table[labels[area["level"]]] = values
-render.table(sel, table, key="overview_reference", grain="area-comparison", row_key=["Measure"])
+# Areas as rows, measures (and the counts they are made of, for disclosure control) as columns;
+# shown with the measures down the side.
+SHOWN = ["inbound", "calls_per_1000", "answered_share", "ivr_share", "callback_requested_share", "missed_share",
+         "answered_within_2min_share", "callback_made_ratio", "shared_account_share"]
+PARTS = ["answered", "ended_in_ivr", "callback_requested", "missed", "answered_within_2min", "answered_with_waits",
+         "callback_made", "shared_account_inbound", "rate_inbound", "patients"]
+reference = areas[SHOWN + PARTS].assign(area=[labels[level] for level in areas["level"]])[["area", *SHOWN, *PARTS]]
+render.table(sel, reference, key="overview_reference", grain="area-comparison", row_key=["area"], transpose=True,
+             show=["area", *SHOWN], title="This PCN beside its ICB and England", name="beside ICB and England")
 
 st.subheader("Coverage")
 of = f" of {sel.members} member" if sel.members else ""
@@ -82,15 +79,17 @@ if pcn["balance_gap"] and not pd.isna(pcn["balance_gap"]):
 
 monthly = sel.store.query("area_month_metrics", **sel.area("pcn"))
 if len(monthly) > 1:
-    fig = charts.bars(charts.month_labels(monthly["month"]), list(monthly["inbound"]),
-                      f"Inbound calls ranged from {fmt_count(monthly['inbound'].min())} to "
-                      f"{fmt_count(monthly['inbound'].max())} a month",
+    def finding(d):
+        return (f"Inbound calls ranged from {fmt_count(d['inbound'].min())} to "
+                f"{fmt_count(d['inbound'].max())} a month")
+
+    data = monthly[["month", "inbound", "practices_reporting", "shared_account_inbound"]].assign(
+        month=monthly["month"].dt.strftime("%Y-%m"))
+    fig = charts.bars(charts.month_labels(monthly["month"]), list(monthly["inbound"]), finding(data),
                       sel.subtitle("Inbound calls (CBT001) per month"), sel.source_line,
                       y_title="Inbound calls", x_title="Month", text=[fmt_count(v) for v in monthly["inbound"]],
                       large=sel.large, hover="%{x}: %{y:,} calls")
-    data = monthly[["month", "inbound", "practices_reporting", "shared_account_inbound"]].assign(
-        month=monthly["month"].dt.strftime("%Y-%m"))
     render.chart(sel, fig, data, key="overview_inbound_by_month", grain="area-month", row_key=["month"],
-                 counts=["inbound", "shared_account_inbound"])
+                 finding=finding, name="inbound calls by month", caveats=[caveats.COVERAGE])
 
 pack_button.show(sel)

@@ -4,7 +4,7 @@ and how long answered calls lasted."""
 import pandas as pd
 import streamlit as st
 
-from telephony import charts, metrics
+from telephony import caveats, charts, metrics
 from telephony.formats import WAIT_BANDS
 from ui import current, render
 from ui.render import fmt_share
@@ -31,50 +31,71 @@ if answered.isna().all() and missed.isna().all():
             "**Calls Answered Metric** and **By Durations** zips for these months.")
     st.stop()
 
-within_2, gave_up_fast = pcn["answered_within_2min_share"], pcn["missed_wait_0_share"]
 tiles = [metrics.by_id(m) for m in ("answered_within_2min_share", "missed_wait_0_share", "answered_duration_3_share")]
 for column, m in zip(st.columns(len(tiles)), tiles):
     column.metric(m.label, fmt_share(pcn[m.id]), help=m.help)
+spans_break = sel.start < caveats.WAIT_BREAK <= sel.end
+wait_caveats = [caveats.WAIT_BREAK_SPANNED if spans_break else caveats.IN_DEVELOPMENT]
+
+
+def share(part, whole) -> float | None:
+    """part ÷ whole of (possibly controlled) figures: None where either is unknown or whole is 0."""
+    return None if pd.isna(part) or pd.isna(whole) or not whole else float(part) / float(whole)
+
+
+def bands_finding(d: pd.DataFrame) -> str:
+    """Registry shares (answered within 2 minutes; missed within a minute) from the band counts."""
+    a, m = d["answered"].fillna(0), d["missed"].fillna(0)
+    return (f"{fmt_share(share(a.iloc[0] + a.iloc[1], a.sum()), 0)} of answered calls waited 2 minutes or less; "
+            f"{fmt_share(share(m.iloc[0], m.sum()), 0)} of missed callers hung up within a minute")
+
+
+data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered": answered.values, "missed": missed.values})
 fig = charts.band_distributions(
     {"Answered calls: time waited": answered.fillna(0), "Missed calls: time waited before hanging up": missed.fillna(0)},
-    f"{fmt_share(within_2, 0)} of answered calls waited 2 minutes or less; "
-    f"{fmt_share(gave_up_fast, 0)} of missed callers hung up within a minute",
-    sel.subtitle("Share of answered and of missed calls by time waited"), sel.source_line, large=sel.large)
-data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered_calls": answered.values,
-                     "missed_calls": missed.values})
+    bands_finding(data), sel.subtitle("Share of answered and of missed calls by time waited"), sel.source_line,
+    large=sel.large)
 render.chart(sel, fig, data, key="waits_answered_vs_missed", grain="area-band", row_key=["band_seconds"],
-             counts=["answered_calls", "missed_calls"])
+             finding=bands_finding, name="answered and missed calls by wait band", caveats=wait_caveats)
 
 if not duration.isna().all():
-    long_calls = pcn["answered_duration_3_share"]
+    def durations_finding(d: pd.DataFrame) -> str:
+        a = d["answered"].fillna(0)
+        return f"{fmt_share(share(a.iloc[3], a.sum()), 0)} of answered calls lasted over 5 minutes"
+
+    data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered": duration.values})
     fig = charts.band_distributions(
-        {"Answered calls: call length": duration.fillna(0)},
-        f"{fmt_share(long_calls, 0)} of answered calls lasted over 5 minutes",
+        {"Answered calls: call length": duration.fillna(0)}, durations_finding(data),
         sel.subtitle("Share of answered calls by call duration"), sel.source_line, large=sel.large,
         x_title="Call length")
-    data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered_calls": duration.values})
     render.chart(sel, fig, data, key="waits_durations", grain="area-band", row_key=["band_seconds"],
-                 counts=["answered_calls"])
+                 finding=durations_finding, name="answered calls by length band", caveats=wait_caveats)
 
 if len(monthly) > 1:
-    trend = monthly.assign(within_1=monthly["answered_wait_0_share"], within_2=monthly["answered_within_2min_share"],
-                           over_5=monthly["answered_wait_3_share"])
+    def trend_finding(d: pd.DataFrame) -> str:
+        """The last month's share answered within a minute, beside the first month's."""
+        known = d.dropna(subset=["answered_wait_0_share"])
+        if known.empty:
+            return "No month has the share of answered calls that waited under a minute"
+        first, last = known.iloc[0], known.iloc[-1]
+        when = lambda row: f"{pd.Timestamp(row['month']):%b %Y}"   # noqa: E731
+        since = f" ({fmt_share(first['answered_wait_0_share'], 0)} in {when(first)})" if len(known) > 1 else ""
+        return (f"In {when(last)}, {fmt_share(last['answered_wait_0_share'], 0)} of answered calls waited under "
+                f"a minute{since}")
+
+    SERIES = ["answered_wait_0_share", "answered_within_2min_share", "answered_wait_3_share"]
+    data = monthly[["month", "answered_with_waits", "answered_wait_0", "answered_within_2min", "answered_wait_3",
+                    *SERIES]].assign(month=monthly["month"].dt.strftime("%Y-%m"))
     fig = charts.lines_by_month(
-        trend, {"within_1": "Answered within 1 minute", "within_2": "Answered within 2 minutes",
-                "over_5": "Answered after over 5 minutes"},
-        "Time to answer, month by month", sel.subtitle("Share of answered calls by time waited"),
-        sel.source_line, y_title="Share of answered calls", large=sel.large)
-    if (trend["month"] == pd.Timestamp("2026-06-01")).any() and trend["month"].min() < pd.Timestamp("2026-06-01"):
+        monthly, {m: metrics.by_id(m).label for m in SERIES}, trend_finding(data),
+        sel.subtitle("Share of answered calls by time waited"), sel.source_line, y_title="Share of answered calls",
+        large=sel.large)
+    if (monthly["month"] == pd.Timestamp("2026-06-01")).any() and monthly["month"].min() < pd.Timestamp("2026-06-01"):
         # Wait times break in series in June 2026: mark it where the series spans it.
         charts.series_break(fig, charts.month_labels(pd.Series([pd.Timestamp("2026-06-01")]))[0],
                             "Series break: one supplier's method changed", large=sel.large)
-    data = trend[["month", "answered_with_waits", "answered_wait_0", "answered_within_2min", "answered_wait_3",
-                  "within_1", "within_2", "over_5"]].assign(month=trend["month"].dt.strftime("%Y-%m"))
-    render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"],
-                 counts=["answered_with_waits", "answered_wait_0", "answered_within_2min", "answered_wait_3"],
-                 shares={"within_1": ("answered_wait_0", "answered_with_waits"),
-                         "within_2": ("answered_within_2min", "answered_with_waits"),
-                         "over_5": ("answered_wait_3", "answered_with_waits")})
+    render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"], finding=trend_finding,
+                 name="answered wait bands by month", caveats=wait_caveats)
 if sel.end and sel.start and sel.start.isoformat() < "2026-06-01" <= sel.end.isoformat():
     st.caption("Wait times break in series in June 2026, when one supplier corrected its method: compare months "
                "either side of it with care.")

@@ -21,6 +21,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from telephony import columns
 from telephony.formats import SHARED_ACCOUNT
 
 # Grains that may be released. Practice grain is absent by design.
@@ -34,6 +35,9 @@ RELEASABLE_GRAINS = frozenset({
     "load-report",         # files, rows, rejects, checks
     "coverage",            # months x counts of reporting practices
 })
+# Grains about files, not calls (rows loaded, rejects, checks): no count of calls or people in
+# them, so disclosure control has nothing to round and their columns need no declared kind.
+UNTYPED_GRAINS = frozenset({"load-report", "pcn-directory"})
 _FORBIDDEN_COLUMN = re.compile(
     r"(^|_)(practice|ods|gp)(_|$)|practice_code|practice_name|rank|position|top_?\d*|bottom_?\d*|"
     r"league|outlier|best|worst",
@@ -139,11 +143,12 @@ class Gate:
         return text
 
     def table(self, frame: pd.DataFrame, *, grain: str, key: Iterable[str] = (), where: str = "table",
-              counts: Iterable[str] = (), shares: dict[str, tuple[str, str]] | None = None,
-              for_export: bool = False) -> pd.DataFrame:
+              controlled: bool = False) -> pd.DataFrame:
         """Release a table. `key`: columns that identify a row (must be unique, so no subset
-        differencing can hide in a second row for the same area and month). `counts` and `shares`
-        (share column -> (part, whole)) tell disclosure control what to round for exports."""
+        differencing can hide in a second row for the same area and month). `controlled`: this
+        release leaves the app or stands beside one (a download, a table on a shared screen), so
+        disclosure control applies where the policy asks for it; what to round is read from each
+        column's kind (telephony/columns.py), never told by the page."""
         if grain not in RELEASABLE_GRAINS:
             raise Refused(f"{where}: tables at '{grain}' grain are never shown (aggregated views only)")
         for col in frame.columns:
@@ -160,8 +165,8 @@ class Gate:
             if series.dtype == object or pd.api.types.is_string_dtype(series):
                 for value in series.dropna().astype(str).unique():
                     self.check_text(value, f"{where} column '{col}'")
-        if for_export and self.policy.suppress:
-            frame = apply_disclosure_control(frame, list(counts), shares or {})
+        if controlled and self.policy.suppress and grain not in UNTYPED_GRAINS:
+            frame = apply_disclosure_control(frame, where=where)
         return frame
 
     def figure(self, fig, where: str = "chart"):
@@ -186,33 +191,73 @@ DISCLOSURE_NOTE = ("Disclosure control applied (NHS Digital method): counts of 1
 
 
 def round_count(value) -> object:
-    """NHS Digital rule for one count: 0 stays 0, 1-7 become '*', others round to the nearest 5."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    """NHS Digital rule for one count: 0 stays 0, 1-7 become '*', others round to the nearest 5
+    (a negative count, such as a balance gap, by its size: -3 is '*', -13 is -15)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
-    v = int(value)
+    v = int(round(float(value)))
     if v == 0:
         return 0
-    if 1 <= v <= 7:
+    if 1 <= abs(v) <= 7:
         return SUPPRESSED
-    return int(5 * math.floor(v / 5 + 0.5))
+    return int(math.copysign(5 * math.floor(abs(v) / 5 + 0.5), v))
 
 
-def apply_disclosure_control(frame: pd.DataFrame, counts: list[str],
-                             shares: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """Round counts (totals are rounded from their own unrounded value, never re-summed) and
-    recompute shares from the rounded figures; a share with a suppressed part or whole is '*'."""
+def suppressed(frame: pd.DataFrame, column) -> list[bool]:
+    """Which cells of `column` disclosure control suppressed ('*'); all False where none were."""
+    mask = frame.attrs.get("suppressed", {}).get(str(column))
+    return list(mask) if mask is not None else [False] * len(frame)
+
+
+def apply_disclosure_control(frame: pd.DataFrame, where: str = "table") -> pd.DataFrame:
+    """The frame as it may leave the app, typed by telephony/columns.py: every count rounded
+    from its own unrounded value (a total is never re-summed from rounded parts), 1-7 suppressed;
+    every share, ratio and rate recomputed from its controlled numerator and denominator, which
+    must be in the frame (else Refused: it cannot be controlled). Numbers stay numbers: counts
+    come back as Int64 and shares as Float64, with <NA> where a cell is suppressed or unknown;
+    `attrs["suppressed"]` (column -> one bool a row) tells the two apart, and the CSV writer
+    (ui/render.py) writes '*' for a suppressed cell. `attrs["disclosure_note"]` is set only where
+    a column was controlled."""
     out = frame.copy()
-    for col in counts:
-        out[col] = [round_count(v) for v in frame[col]]
-    for col, (part, whole) in shares.items():
-        values = []
-        for p, w in zip(out[part], out[whole]):
-            if SUPPRESSED in (p, w):
-                values.append(SUPPRESSED)
-            elif p is None or w in (None, 0):
+    masks: dict[str, list[bool]] = {}
+    kinds = {}
+    for col in frame.columns:
+        spec = columns.get(col)
+        if spec is None:
+            raise Refused(f"{where}: column '{col}' has no declared kind (telephony/columns.py), so disclosure "
+                          "control cannot tell whether it is a count")
+        kinds[str(col)] = spec
+    for name, spec in kinds.items():
+        if spec.kind == "count":
+            rounded = [round_count(v) for v in frame[name]]
+            masks[name] = [r == SUPPRESSED for r in rounded]
+            out[name] = pd.array([None if r in (None, SUPPRESSED) else r for r in rounded], dtype="Int64")
+    for name, spec in kinds.items():
+        if spec.kind not in ("share", "ratio", "rate"):
+            continue
+        if spec.numerator not in kinds or spec.denominator not in kinds or (spec.per and spec.per not in kinds):
+            raise Refused(f"{where}: '{name}' is {spec.numerator} ÷ {spec.denominator}; both must be in the table "
+                          "for disclosure control to recompute it from controlled figures")
+        part_hidden = masks.get(spec.numerator, [False] * len(out))
+        whole_hidden = masks.get(spec.denominator, [False] * len(out))
+        values, hidden = [], []
+        per = out[spec.per] if spec.per else [1] * len(out)
+        for p, w, exact, ph, wh, d in zip(out[spec.numerator], out[spec.denominator], frame[name], part_hidden,
+                                          whole_hidden, per):
+            if ph or wh:
+                values.append(None)
+                hidden.append(True)
+                continue
+            hidden.append(False)
+            if pd.isna(w) or w == 0 or pd.isna(exact) or pd.isna(d) or d == 0:   # unknown stays unknown
                 values.append(None)
             else:
-                values.append(p / w)
-        out[col] = values
-    out.attrs["disclosure_note"] = DISCLOSURE_NOTE
+                # A blank part beside a known share is none (the registry's band shares).
+                values.append(spec.scale * (0 if pd.isna(p) else float(p)) / float(w) / float(d))
+        out[name] = pd.array(values, dtype="Float64")
+        masks[name] = hidden
+    out.attrs["suppressed"] = {k: v for k, v in masks.items() if any(v)}
+    if any(spec.kind in columns.CONTROLLED for spec in kinds.values()):
+        out.attrs["disclosure_note"] = DISCLOSURE_NOTE
+    out.attrs["controlled"] = True
     return out

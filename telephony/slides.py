@@ -1,7 +1,8 @@
 """Slides for the Present view: one finding each, defined as data.
 
 A `SlideDef` names a slide and says how to build it from the chosen PCN and period; building
-returns a `Slide` (headline, chart, the numbers behind it and how the gate should treat them,
+returns a `Slide` (headline, chart, the numbers behind it (columns named as telephony/columns.py declares them, so the gate knows
+their kinds),
 the caveat that applies) or None where the loaded data cannot support it (no By Day and Time
 data, too few months), so a deck never shows an empty slide. A new slide (e.g. from a future
 Trends page) is one builder and one line in SLIDES.
@@ -13,7 +14,7 @@ listed in `Context`, so this module needs no Streamlit.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import pandas as pd
@@ -51,8 +52,6 @@ class Slide:
     grain: str
     row_key: list[str]
     caveat: str
-    counts: list[str] = field(default_factory=list)
-    shares: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,9 @@ def headline(ctx: Context) -> Slide | None:
     fig = charts.bars(labels, shares, measure, "", ctx.source_line, y_title="Share of inbound calls",
                       x_title="Outcome", text=[_pct(s) for s in shares], large=ctx.large, y_format=".0%",
                       hover="%{x}: %{y:.1%}")
-    data = pd.DataFrame({"outcome": labels, "calls": calls, "inbound": row["inbound"], "share": shares})
+    data = pd.DataFrame({"outcome": labels, "calls": calls, "inbound": row["inbound"], "share_of_inbound": shares})
     return Slide(f"{_pct(row['answered_share'])} of calls were answered and {_pct(row['missed_share'])} were missed",
-                 measure, fig, data, "area-period", ["outcome"], caveats.VOICEMAIL,
-                 counts=["calls", "inbound"], shares={"share": ("calls", "inbound")})
+                 measure, fig, data, "area-period", ["outcome"], caveats.VOICEMAIL)
 
 
 def demand(ctx: Context) -> Slide | None:
@@ -108,8 +106,7 @@ def demand(ctx: Context) -> Slide | None:
                         time_band=[charts.BAND_LABELS[b] for b in cells["band"]])[
         ["weekday", "time_band", "calls", "days", "calls_per_day"]]
     return Slide(f"The busiest time is {day} {band}: {busiest['calls_per_day']:,.0f} calls a day on average",
-                 measure, fig, data, "area-band", ["weekday", "time_band"], caveats.CLOSURES,
-                 counts=["calls"], shares={"calls_per_day": ("calls", "days")})
+                 measure, fig, data, "area-band", ["weekday", "time_band"], caveats.CLOSURES)
 
 
 def weekdays(ctx: Context) -> Slide | None:
@@ -126,8 +123,7 @@ def weekdays(ctx: Context) -> Slide | None:
                       y_title="Calls per day", x_title="Weekday", text=[f"{v:,.0f}" for v in days["calls_per_day"]],
                       large=ctx.large, hover="%{x}: %{y:,.0f} calls a day")
     return Slide(f"{busiest['weekday']}s bring the most calls: {busiest['calls_per_day']:,.0f} a day on average",
-                 measure, fig, days, "area-band", ["weekday"], caveats.CALLS_NOT_PEOPLE,
-                 counts=["calls"], shares={"calls_per_day": ("calls", "days")})
+                 measure, fig, days, "area-band", ["weekday"], caveats.CALLS_NOT_PEOPLE)
 
 
 def outcomes(ctx: Context) -> Slide | None:
@@ -142,7 +138,7 @@ def outcomes(ctx: Context) -> Slide | None:
     data = monthly[["month", *cols]].assign(month=monthly["month"].dt.strftime("%Y-%m"))
     return Slide(f"In {last['month']:%B %Y}, {_pct(last['answered_share'])} of calls were answered, "
                  f"{_pct(last['ivr_share'])} ended in the menu and {_pct(last['missed_share'])} were missed",
-                 measure, fig, data, "area-month", ["month"], caveats.IVR_SETUP, counts=cols)
+                 measure, fig, data, "area-month", ["month"], caveats.IVR_SETUP)
 
 
 def waits(ctx: Context) -> Slide | None:
@@ -159,14 +155,12 @@ def waits(ctx: Context) -> Slide | None:
         {"Answered calls: time waited": answered.fillna(0),
          "Missed calls: time waited before hanging up": missed.fillna(0)},
         measure, "", ctx.source_line, large=ctx.large)
-    data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered_calls": answered.values,
-                         "missed_calls": missed.values})
+    data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered": answered.values, "missed": missed.values})
     spans_break = ctx.start < caveats.WAIT_BREAK <= ctx.end
     return Slide(f"{_pct(within_2)} of answered calls waited 2 minutes or less; "
                  f"{_pct(gave_up_fast)} of missed callers hung up within a minute",
                  measure, fig, data, "area-band", ["band_seconds"],
-                 caveats.WAIT_BREAK_SPANNED if spans_break else caveats.IN_DEVELOPMENT,
-                 counts=["answered_calls", "missed_calls"])
+                 caveats.WAIT_BREAK_SPANNED if spans_break else caveats.IN_DEVELOPMENT)
 
 
 def trend(ctx: Context) -> Slide | None:
@@ -197,7 +191,7 @@ def trend(ctx: Context) -> Slide | None:
     else:
         headline = f"Inbound calls varied only within their usual range over {len(monthly)} months"
     data = frame.assign(month=frame["month"].dt.strftime("%Y-%m"))
-    return Slide(headline, measure, fig, data, "area-month", ["month"], caveats.COVERAGE, counts=["inbound"])
+    return Slide(headline, measure, fig, data, "area-month", ["month"], caveats.COVERAGE)
 
 
 def daily(ctx: Context) -> Slide | None:
@@ -211,7 +205,7 @@ def daily(ctx: Context) -> Slide | None:
     headline = (f"Bank holidays are quiet: {holidays} in the period" if holidays
                 else "Calls each day follow the working week")
     data = days.assign(date=days["date"].dt.strftime("%Y-%m-%d"))[["date", "calls", "bank_holiday"]]
-    return Slide(headline, measure, fig, data, "area-band", ["date"], caveats.CLOSURES, counts=["calls"])
+    return Slide(headline, measure, fig, data, "area-band", ["date"], caveats.CLOSURES)
 
 
 SLIDES: tuple[SlideDef, ...] = (

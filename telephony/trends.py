@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from telephony import metrics, spc
+from telephony import columns, metrics, spc
 from telephony import text as tx
 
 # In the order the Trends page shows them.
@@ -141,26 +141,25 @@ class Trend:
         } for m, p in zip(self.months, self.points)])
 
 
-def numbers_behind(t: Trend, frame: pd.DataFrame, better: str | None = None
-                   ) -> tuple[pd.DataFrame, list[str], dict[str, tuple[str, str]]]:
-    """The chart's numbers with the counts they come from, for a download: (table, count columns,
-    share column -> (part, whole)), so disclosure control can round the counts and recompute the
-    shares from them."""
-    out = t.frame(better)
+def numbers_behind(t: Trend, frame: pd.DataFrame, better: str | None = None) -> pd.DataFrame:
+    """The chart's numbers for a download, in columns telephony/columns.py declares: the value
+    under its measure's id with the counts it is made of (so disclosure control can round them and
+    recompute the value), its centre line and limits, and the SPC verdict for each month."""
     tm = t.measure
+    kind = "rate" if tm.per_working_day else tm.measure.kind
+    centre, lower, upper = columns.spc_limits(kind)
+    out = t.frame(better).rename(columns={"centre": centre, "lower_limit": lower, "upper_limit": upper})
     by_month = frame.assign(month=[f"{pd.Timestamp(m):%Y-%m}" for m in frame["month"]]).set_index("month")
-    if tm.is_share:
-        part = _NUMERATOR_COLUMNS.get(tm.name, tm.measure.numerator)
-        whole = tm.measure.denominator
-        out[part] = out["month"].map(by_month[part])
-        out[whole] = out["month"].map(by_month[whole])
-        return out, [part, whole], {"value": (part, whole)}
     if tm.per_working_day:
-        for col in ("rate_inbound", "patients", "working_days"):
-            out[col] = out["month"].map(by_month[col])
-        return out.rename(columns={"rate_inbound": "calls"}), ["calls", "patients"], {}
-    out["working_days"] = out["month"].map(by_month["working_days"])
-    return out, ["value"], {}
+        value, parts = "inbound_per_1000_per_working_day", ("rate_inbound", "patients", "working_days")
+    else:
+        spec = columns.get(tm.measure.id)
+        value, parts = tm.measure.id, tuple(p for p in (spec.numerator, spec.denominator) if p)
+    out = out.rename(columns={"value": value})
+    for col in parts:
+        out[col] = out["month"].map(by_month[col])
+    return out[["month", *parts, value, "period", "limits", centre, lower, upper, "special_cause", "rule",
+                "direction", "assessment"]]
 
 
 def rebase_positions(months: Sequence[dt.date], at: Iterable[dt.date]) -> tuple[list[int], list[dt.date]]:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from telephony.gate import (
-    SUPPRESSED, Gate, Identifiers, Policy, Refused, apply_disclosure_control, round_count,
+    SUPPRESSED, Gate, Identifiers, Policy, Refused, apply_disclosure_control, round_count, suppressed,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,27 +32,56 @@ def test_round_count(value, expected):
     assert round_count(value) == expected
 
 
+@pytest.mark.parametrize("value, expected", [(-3, SUPPRESSED), (-13, -15), (-8, -10)])
+def test_a_negative_count_is_controlled_by_its_size(value, expected):
+    assert round_count(value) == expected
+
+
 def test_totals_are_rounded_from_their_own_value_and_shares_from_rounded_figures():
-    frame = pd.DataFrame({"area": ["a", "b", "total"], "calls": [3, 12, 15], "answered": [2, 8, 10],
-                          "share": [2 / 3, 8 / 12, 10 / 15]})
-    out = apply_disclosure_control(frame, ["calls", "answered"], {"share": ("answered", "calls")})
-    assert list(out["calls"]) == [SUPPRESSED, 10, 15]          # total 15 stays 15, not 10 + '*'
-    assert list(out["answered"]) == [SUPPRESSED, 10, 10]
-    assert list(out["share"]) == [SUPPRESSED, 1.0, 10 / 15]    # from rounded 10 / 10 and 10 / 15
+    # Kinds come from the registry: inbound and answered are counts, answered_share is answered ÷ inbound.
+    frame = pd.DataFrame({"area": ["a", "b", "total"], "inbound": [3, 12, 15], "answered": [2, 8, 10],
+                          "answered_share": [2 / 3, 8 / 12, 10 / 15]})
+    out = apply_disclosure_control(frame)
+    assert list(out["inbound"].astype(object)) == [pd.NA, 10, 15]     # total 15 stays 15, not 10 + '*'
+    assert suppressed(out, "inbound") == [True, False, False]
+    assert list(out["answered"].astype(object)) == [pd.NA, 10, 10]
+    assert suppressed(out, "answered_share") == [True, False, False]
+    assert list(out["answered_share"][1:]) == [1.0, 10 / 15]          # from rounded 10 / 10 and 10 / 15
+    assert str(out["inbound"].dtype) == "Int64" and str(out["answered_share"].dtype) == "Float64"
     assert "nearest 5" in out.attrs["disclosure_note"]
-    assert list(frame["calls"]) == [3, 12, 15], "the input is not changed"
+    assert list(frame["inbound"]) == [3, 12, 15], "the input is not changed"
 
 
-def test_disclosure_control_on_exports_in_shared_screen_mode_only():
+def test_unknown_stays_unknown_and_is_not_mistaken_for_suppressed():
+    frame = pd.DataFrame({"month": ["2026-01", "2026-02"], "answered_with_waits": [None, 40],
+                          "answered_wait_0": [None, 12], "answered_wait_0_share": [None, 0.3]})
+    out = apply_disclosure_control(frame)
+    assert out["answered_wait_0"].isna().tolist() == [True, False]
+    assert suppressed(out, "answered_wait_0") == [False, False]
+    assert out["answered_wait_0_share"].isna().tolist() == [True, False]
+    assert out["answered_wait_0_share"].iloc[1] == 10 / 40
+
+
+def test_a_share_without_its_parts_or_an_undeclared_column_cannot_be_controlled():
+    with pytest.raises(Refused, match="answered ÷ inbound"):
+        apply_disclosure_control(pd.DataFrame({"month": ["2026-01"], "answered_share": [0.5]}))
+    with pytest.raises(Refused, match="no declared kind"):
+        apply_disclosure_control(pd.DataFrame({"month": ["2026-01"], "answered_calls": [13]}))
+
+
+def test_no_disclosure_note_where_nothing_was_controlled():
+    out = apply_disclosure_control(pd.DataFrame({"metric": ["Answered"], "pcns": [12], "p50": [0.6]}))
+    assert "disclosure_note" not in out.attrs and out["pcns"].tolist() == [12]
+
+
+def test_disclosure_control_on_controlled_releases_in_shared_screen_mode_only():
     frame = pd.DataFrame({"month": ["2026-01"], "inbound": [13]})
-    normal = Gate(IDS, Policy(shared_screen=False)).table(frame, grain="area-month", counts=["inbound"],
-                                                          for_export=True)
-    shared = Gate(IDS, Policy(shared_screen=True)).table(frame, grain="area-month", counts=["inbound"],
-                                                         for_export=True)
+    normal = Gate(IDS, Policy(shared_screen=False)).table(frame, grain="area-month", controlled=True)
+    shared = Gate(IDS, Policy(shared_screen=True)).table(frame, grain="area-month", controlled=True)
     assert normal["inbound"].item() == 13 and "disclosure_note" not in normal.attrs
     assert shared["inbound"].item() == 15 and shared.attrs["disclosure_note"]
-    on_screen = Gate(IDS, Policy(shared_screen=True)).table(frame, grain="area-month")
-    assert on_screen["inbound"].item() == 13, "on-screen figures are exact; rounding is for outputs"
+    chart_only = Gate(IDS, Policy(shared_screen=True)).table(frame, grain="area-month")
+    assert chart_only["inbound"].item() == 13, "a chart's own figures are exact; its numbers' table is controlled"
 
 
 # ---------------------------------------------------------------- refusals

@@ -99,7 +99,7 @@ def show(sel: Selection) -> None:
         definition, slide = deck[at]
         render.text(sel, f"# {slide.headline}")
         render.chart(sel, _fit(slide.figure), slide.data, key=f"present_{definition.id}", grain=slide.grain,
-                     row_key=slide.row_key, counts=slide.counts, shares=slide.shares, download=False)
+                     row_key=slide.row_key, download=False)
         with st.container(key="present_caveat"):
             render.text(sel, f":material/info: **Caveat:** {slide.caveat}")
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Iterable
 
 import pandas as pd
 import streamlit as st
 
+from telephony import columns
+from telephony.formatting import formatted
 from telephony import text as tx
-from telephony.gate import Refused
+from telephony.gate import UNTYPED_GRAINS, Refused, suppressed
 from telephony.report import what_is_loaded
 from ui.selection import Selection
 from ui.session import session
@@ -38,6 +41,7 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
     if sel.large:
         st.markdown(LARGE_CSS, unsafe_allow_html=True)
     st.title(title)
+    sel.page = title   # names its downloads
     if about_pcn and sel.pcn:
         label = tx.shorten(sel.pcn_label)
         text(sel, f"#### {tx.md(label)} · {sel.period_label}",
@@ -117,55 +121,133 @@ def csv_bytes(frame: pd.DataFrame, comments: Iterable[str] = ()) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _csv(frame: pd.DataFrame, sel: Selection, title: str) -> bytes:
+def _has_figures(text: str) -> bool:
+    """Whether plain text carries a figure other than a year (a finding's numbers)."""
+    return bool(re.search(r"\d", re.sub(r"\b(19|20)\d\d\b", "", text)))
+
+
+def _file_name(sel: Selection, name: str) -> str:
+    """'ASCENT PCN (U49574) - Waits - Jan 2026 to Jun 2026 - answered wait bands.csv'; no
+    character a file system refuses."""
+    parts = [sel.pcn_label if sel.pcn else "", sel.page, sel.period_label, name]
+    stem = " - ".join(tx.clean(p) for p in parts if p)
+    return re.sub(r'[\\/:*?"<>|]+', "_", stem)[:180] + ".csv"
+
+
+def download(sel: Selection, frame: pd.DataFrame, *, key: str, name: str, title: str, subtitle: str,
+             caveats: Iterable[str] = (), label: str = "Download the numbers (CSV)") -> None:
+    """A download of a released frame: title (the finding), subtitle (measure, PCN, period),
+    source, the caveats that apply, and the disclosure statement only where control was applied;
+    then the table with human column names."""
     note = frame.attrs.get("disclosure_note")
-    return csv_bytes(frame, [title, sel.subtitle("Data behind the chart"), sel.source_line, *([note] if note else [])])
+    lines = [tx.plain(title), tx.plain(subtitle), sel.source_line,
+             *(f"Caveat: {c}" for c in caveats), *([note] if note else [])]
+    st.download_button(label, csv_bytes(formatted(frame), [line for line in lines if line]),
+                       file_name=_file_name(sel, name), mime="text/csv", key=f"download_{key}")
+    if note:
+        st.caption(note)
 
 
 def _refused(exc: Refused) -> None:
     st.warning(f"Not shown: {tx.md(exc)}", icon=":material/lock:")
 
 
-def _release(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_key, counts, shares):
-    """The table as shown on screen, and as exported (with disclosure control where the mode
-    asks for it). Raises Refused."""
-    shown = sel.gate.table(frame, grain=grain, key=row_key, where=key)
-    export = sel.gate.table(shown, grain=grain, key=row_key, where=key, counts=counts, shares=shares,
-                            for_export=True)
-    return shown, export
+def _name(key: str) -> str:
+    """A download's name from its key: 'waits_by_month' -> 'by month'."""
+    return key.split("_", 1)[-1].replace("_", " ")
 
 
 def chart(sel: Selection, fig, data: pd.DataFrame, *, key: str, grain: str, row_key: Iterable[str] = (),
-          counts: Iterable[str] = (), shares: dict | None = None, download: bool = True) -> None:
-    """A gated chart with a download of the numbers behind it (unless download=False: a slide)."""
+          finding=None, name: str | None = None, caveats: Iterable[str] = (), download: bool = True) -> None:
+    """A gated chart with a download of the numbers behind it (unless download=False: a slide).
+    `finding(frame) -> str` writes the chart's title from a frame of `data`'s columns: the download's
+    title is written from the released (controlled) figures, so it carries no exact count beside
+    rounded rows. Without it, a title carrying figures is left out of a controlled download."""
     try:
         fig = sel.gate.figure(fig, where=key)
-        shown, export = _release(sel, data, key=key, grain=grain, row_key=row_key, counts=counts, shares=shares)
+        export = sel.gate.table(data, grain=grain, key=row_key, where=key, controlled=True)
     except Refused as exc:
         _refused(exc)
         return
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
     if not download:
         return
-    title = fig.layout.title.text or key
-    st.download_button("Download the numbers (CSV)", _csv(export, sel, title), file_name=f"{key}.csv",
-                       mime="text/csv", key=f"download_{key}")
-    if export.attrs.get("disclosure_note"):
-        st.caption(export.attrs["disclosure_note"])
+    title = tx.plain(fig.layout.title.text or "")
+    subtitle = tx.plain(fig.layout.title.subtitle.text or "") if fig.layout.title.subtitle else ""
+    if export.attrs.get("controlled"):
+        if finding is not None:
+            title = tx.plain(finding(export))
+        elif _has_figures(title):
+            title = ""   # the subtitle says what the numbers are
+    _download_from(sel, export, key=key, name=name or _name(key), title=title or subtitle, subtitle=subtitle,
+                   caveats=caveats)
+
+
+def _download_from(sel: Selection, export: pd.DataFrame, **kwargs) -> None:
+    """`download`, with the PCN and period as the subtitle where the caller has none of its own."""
+    if not kwargs["subtitle"] or kwargs["title"] == kwargs["subtitle"]:
+        kwargs["subtitle"] = " · ".join(p for p in (sel.pcn_label if sel.pcn else "", sel.period_label) if p)
+    download(sel, export, **kwargs)
+
+
+def _column_config(frame: pd.DataFrame) -> dict:
+    """Number formats for the screen, by column kind (after `formatted`, labels as names)."""
+    config = {}
+    for col in frame.columns:
+        spec = columns.get(col)
+        if spec is None or any(suppressed(frame, col)):
+            continue
+        fmt = {"int": "localized", "pct": "%.1f%%", "dec": "%.1f"}.get(spec.fmt)
+        if fmt:
+            config[spec.label] = st.column_config.NumberColumn(spec.label, format=fmt)
+    return config
+
+
+def _on_screen(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers stay numbers (sortable) where no cell is suppressed; a column holding a '*' is
+    shown as text, formatted."""
+    out, text = formatted(frame), formatted(frame, display=True)
+    for col in frame.columns:
+        if any(suppressed(frame, col)):
+            out[columns.label(col)] = text[columns.label(col)]
+    return out
 
 
 def table(sel: Selection, frame: pd.DataFrame, *, key: str, grain: str, row_key: Iterable[str] = (),
-          column_config: dict | None = None, download: bool = True, counts: Iterable[str] = (),
-          shares: dict | None = None) -> None:
+          column_config: dict | None = None, download: bool = True, title: str = "", name: str | None = None,
+          caveats: Iterable[str] = (), transpose: bool = False, pivot: tuple[str, str, str] | None = None,
+          show: Iterable[str] | None = None) -> None:
+    """A gated table. On a shared screen it shows the same controlled figures as its download.
+    `title`: what the table shows (plain text, for the download). `transpose`: areas as columns,
+    measures as rows (the first column names the areas). `pivot`: (rows, columns, values) shown as
+    a grid; the download keeps the long table. `show`: the columns shown on screen (the download
+    has them all, and the counts a share is made of)."""
     try:
-        shown, export = _release(sel, frame, key=key, grain=grain, row_key=row_key, counts=counts, shares=shares)
+        released = sel.gate.table(frame, grain=grain, key=row_key, where=key, controlled=True)
     except Refused as exc:
         _refused(exc)
         return
-    st.dataframe(shown, hide_index=True, column_config=column_config, key=f"table_{key}")
+    if transpose or pivot:
+        text = formatted(released if show is None else released[list(show)], display=True)
+        if pivot:
+            rows, cols, values = (columns.label(c) for c in pivot)
+            text = text.pivot(index=rows, columns=cols, values=values).reindex(
+                index=list(dict.fromkeys(text[rows])), columns=list(dict.fromkeys(text[cols]))).reset_index()
+            text.columns.name = None
+        else:
+            first = text.columns[0]
+            text = text.set_index(first).T.rename_axis("Measure").reset_index()
+            text.columns.name = None
+        st.dataframe(text, hide_index=True, key=f"table_{key}")
+    else:
+        visible = released if show is None else released[list(show)]
+        shown = _on_screen(visible) if grain not in UNTYPED_GRAINS else visible
+        config = (_column_config(released) if grain not in UNTYPED_GRAINS else {}) | (column_config or {})
+        st.dataframe(shown, hide_index=True, column_config=config or None, key=f"table_{key}")
     if download:
-        st.download_button("Download this table (CSV)", _csv(export, sel, key), file_name=f"{key}.csv",
-                           mime="text/csv", key=f"download_{key}")
+        _download_from(sel, released, key=key,
+                       name=name or _name(key), title=title, subtitle="", caveats=caveats,
+                       label="Download this table (CSV)")
 
 
 def rejects(sel: Selection, source_id: int, file_name: str, count: int, *, key: str) -> None:

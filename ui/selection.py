@@ -27,6 +27,7 @@ class Selection:
     end: dt.date | None = None
     practices_reporting: int = 0
     members: int | None = None
+    page: str = ""                     # the page's title, set by render.page_header (names downloads)
 
     @property
     def is_sample(self) -> bool:

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from telephony import charts, trends
+from telephony import caveats, charts, trends
 from telephony import text as tx
 from telephony.gate import Refused
 from ui import render
@@ -90,9 +90,9 @@ def measure_chart(sel: Selection, frame: pd.DataFrame, name: str, recorded: list
         y_title=tm.axis, y_format=".1%" if tm.is_share else ",.0f" if tm.measure.kind == "count" else ",.1f",
         note=tx.plotly(trends.limits_note(chart)), better=better, ceiling=1.0 if tm.is_share else None,
         references=refs, events=marks, large=sel.large)
-    data, counts, shares = trends.numbers_behind(chart, frame, better)
-    render.chart(sel, fig, data, key=f"trend_{name}", grain="area-month", row_key=["month"], counts=counts,
-                 shares=shares)
+    data = trends.numbers_behind(chart, frame, better)
+    render.chart(sel, fig, data, key=f"trend_{name}", grain="area-month", row_key=["month"],
+                 name=f"{tm.label.lower()} trend", caveats=[caveats.IN_DEVELOPMENT])
     for note in chart.notes:
         st.caption(tx.md(note))
 

@@ -62,8 +62,8 @@ def heatmap(cells: pd.DataFrame, minutes: int, subtitle: str, source: str, *, as
                      tickangle=-90 if minutes == 30 else 0)
     fig = style(fig, title, subtitle, source, large, height=600 if large else 470)
     data = cells.assign(weekday=[WEEKDAY_LABELS[d - 1] for d in cells["weekday"]],
-                        starting=[clock(m) for m in cells["minute"]])[
-        ["weekday", "starting", "calls", "days", "calls_per_day", "share_of_period"]]
+                        starting=[clock(m) for m in cells["minute"]], period_total=cells["calls"].sum())[
+        ["weekday", "starting", "calls", "days", "calls_per_day", "share_of_period", "period_total"]]
     return fig, data
 
 

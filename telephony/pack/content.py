@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from telephony import caveats, charts, metrics, slides
+from telephony import caveats, charts, columns, formatting, metrics, slides
 from telephony import text as tx
 from telephony.gate import DISCLOSURE_NOTE, SUPPRESSED, Gate, Identifiers, Policy, Refused, round_count
 from telephony.readers.sniff import KINDS
@@ -243,45 +243,13 @@ class PackError(Exception):
     """A pack cannot be made (unknown PCN, a period with no data); the message says why."""
 
 
-_COLUMN_LABELS = {
-    "outcome": "Outcome", "calls": "Calls", "share": "Share of inbound calls", "weekday": "Weekday",
-    "time_band": "Time band", "days": "Days", "calls_per_day": "Calls per day", "month": "Month",
-    "band_seconds": "Time waited (seconds)", "answered_calls": "Answered calls", "missed_calls": "Missed calls",
-    "centre": "Centre (mean)", "upper": "Upper process limit", "lower": "Lower process limit", "date": "Date",
-    "bank_holiday": "Bank holiday", "value": "Value",
-}
-
-
-def column_label(name: str) -> str:
-    if name in _COLUMN_LABELS:
-        return _COLUMN_LABELS[name]
-    try:
-        return metrics.by_id(name).label
-    except KeyError:
-        return name.replace("_", " ").capitalize()
-
-
-def _cell(value, share: bool, count: bool) -> str:
-    if isinstance(value, str):
-        return tx.clean(value)
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if share:
-        return f"{value:.1%}"
-    if count:
-        return f"{int(value):,}"
-    if isinstance(value, (int,)) or float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def table_of(frame: pd.DataFrame, counts=(), percent=()) -> Table:
-    """A frame as display cells: `percent` columns as percentages, `counts` as whole numbers."""
-    numeric = [not (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
-               or frame[c].map(lambda v: v == SUPPRESSED or not isinstance(v, str)).all() for c in frame.columns]
-    rows = [[_cell(v, c in percent, c in counts) for c, v in zip(frame.columns, row)]
-            for row in frame.itertuples(index=False)]
-    return Table([column_label(str(c)) for c in frame.columns], rows, numeric)
+def table_of(released: pd.DataFrame) -> Table:
+    """A released frame as display cells, written as the app's tables and downloads write it
+    (telephony/formatting.py): human column names, counts as whole numbers, shares as
+    percentages, suppressed cells as '*'."""
+    shown = formatting.formatted(released, display=True)
+    rows = [[str(v) for v in row] for row in shown.itertuples(index=False)]
+    return Table(list(shown.columns), rows, [formatting.is_numeric(c) for c in released.columns])
 
 
 def _definitions(ids) -> list[tuple[str, str]]:
@@ -346,25 +314,22 @@ def _finding(definition: slides.SlideDef, raw_ctx: Context, ctl_ctx: Context, ga
     if controlled is None or raw is None:
         return None
     where = f"the pack's finding '{definition.label}'"
-    released = gate.table(raw.data, grain=raw.grain, key=raw.row_key, where=where, counts=raw.counts,
-                          shares=raw.shares, for_export=True)
-    # Numbers the gate does not round but that come from counts (SPC centre and limits): from the
-    # controlled build, matched on the row key.
-    derived = [c for c in released.columns if c not in raw.counts and c not in (raw.shares or {})
-               and c not in raw.row_key and pd.api.types.is_float_dtype(raw.data[c])]
+    released = gate.table(raw.data, grain=raw.grain, key=raw.row_key, where=where, controlled=True)
+    # Summaries over many figures that the gate does not round (statistics such as SPC limits):
+    # from the controlled build, matched on the row key, so none is worked from exact counts.
+    derived = [c for c in released.columns if (spec := columns.get(c)) is not None and spec.kind == "statistic"]
     if derived and raw.row_key:
         by_key = controlled.data.set_index(raw.row_key)
         index = pd.MultiIndex.from_frame(released[raw.row_key]) if len(raw.row_key) > 1 \
             else pd.Index(released[raw.row_key[0]])
         for col in derived:
             released[col] = by_key[col].reindex(index).values
-    percent = [c for c in (raw.shares or {}) if "share" in c] + [c for c in released.columns if c == "share"]
     fig = _for_print(controlled.figure, subtitle)
     gate.figure(fig, where=where)
     for text in (controlled.headline, controlled.measure, controlled.caveat):
         gate.check_text(text, where)
     return Section(definition.id, definition.label, controlled.headline, controlled.measure, fig,
-                   table_of(released, counts=raw.counts, percent=percent), [controlled.caveat],
+                   table_of(released), [controlled.caveat],
                    _definitions(FINDING_MEASURES.get(definition.id, ())))
 
 
@@ -404,9 +369,10 @@ def _trend(measure_id: str, monthly: pd.DataFrame, ctx: Context, gate: Gate, sub
     where = f"the pack's trend of {m.label}"
     gate.figure(fig, where=where)
     gate.check_text(headline, where)
-    data = frame.assign(month=pd.to_datetime(frame["month"]).dt.strftime("%Y-%m"))
-    gate.table(data, grain="area-month", key=["month"], where=where)
-    table = table_of(data.rename(columns={"value": m.id}), percent=[m.id, "centre", "lower", "upper"] if share else ())
+    data = frame.assign(month=pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")).rename(
+        columns=dict(zip(("value", "centre", "lower", "upper"), (m.id, *columns.spc_limits(m.kind)))))
+    # The figures are the controlled monthly ones already; released without a second rounding.
+    table = table_of(gate.table(data, grain="area-month", key=["month"], where=where))
     return Section(f"trend-{m.id}", f"Trend: {m.label}", headline, measure, fig, table,
                    [caveats.COVERAGE if m.kind == "count" else caveats.IN_DEVELOPMENT], _definitions((m.id,)),
                    kind="trend")
