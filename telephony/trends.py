@@ -14,9 +14,13 @@ on 3 March rebases at March), as most of that month's calls came after the chang
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -257,14 +261,8 @@ class Event:
         return f"{self.label}, {self.date.day} {self.date:%B %Y}"
 
 
-def events(con: duckdb.DuckDBPyConnection) -> list[Event]:
-    """The recorded events, oldest first."""
-    rows = con.execute("SELECT event_id, date, label FROM events ORDER BY date, event_id").fetchall()
-    return [Event(int(i), d, label) for i, d, label in rows]
-
-
-def add_event(con: duckdb.DuckDBPyConnection, date: dt.date, label: str) -> Event:
-    """Record an event. The label is cleaned (one line, no control characters); ValueError with a
+def _checked(date, label: str) -> tuple[dt.date, str]:
+    """An event's date and cleaned label (one line, no control characters); ValueError with a
     plain message for an empty or over-long label or a date that is not a date."""
     text = tx.clean(label)
     if not text:
@@ -273,16 +271,112 @@ def add_event(con: duckdb.DuckDBPyConnection, date: dt.date, label: str) -> Even
         raise ValueError(f"An event's description can be at most {LABEL_MAX} characters; this one has {len(text)}.")
     if not isinstance(date, dt.date):
         raise ValueError(f"An event needs a date, not {date!r}.")
-    if isinstance(date, dt.datetime):
-        date = date.date()
-    event_id = con.execute("SELECT coalesce(max(event_id), 0) + 1 FROM events").fetchall()[0][0]
-    con.execute("INSERT INTO events VALUES ($id, $date, $label, now()::TIMESTAMP)",
-                {"id": event_id, "date": date, "label": text})
-    return Event(int(event_id), date, text)
+    return (date.date() if isinstance(date, dt.datetime) else date), text
+
+
+class StoreEvents:
+    """Events in a store's `events` table: a session's store (the sample, uploads) keeps them
+    until the session ends; a writable library database keeps them (the command line)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def list(self) -> list[Event]:
+        rows = self.con.execute("SELECT event_id, date, label FROM events ORDER BY date, event_id").fetchall()
+        return [Event(int(i), d, label) for i, d, label in rows]
+
+    def add(self, date: dt.date, label: str) -> Event:
+        date, text = _checked(date, label)
+        event_id = self.con.execute("SELECT coalesce(max(event_id), 0) + 1 FROM events").fetchall()[0][0]
+        self.con.execute("INSERT INTO events VALUES ($id, $date, $label, now()::TIMESTAMP)",
+                         {"id": event_id, "date": date, "label": text})
+        return Event(int(event_id), date, text)
+
+    def remove(self, event_id: int) -> None:
+        self.con.execute("DELETE FROM events WHERE event_id = $id", {"id": int(event_id)})
+
+
+EVENTS_FILE = "events.json"
+_FILE_LOCK = threading.Lock()   # sessions of one server adding at once
+
+
+class FolderEvents:
+    """Events kept in a library folder's `events.json`, beside its database: the app reads the
+    library's database read-only (many sessions share it), so events cannot go in there. Written
+    whole to a temporary file and moved into place, so a reader never sees half a file. A
+    damaged file raises ValueError naming it, never loses the file."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / EVENTS_FILE
+
+    def _read(self) -> list[dict]:
+        try:
+            rows = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"The library's events file {self.path} cannot be read ({exc}); it was left as it "
+                             "is. Move it aside to start a new one.") from exc
+        if not isinstance(rows, list):
+            raise ValueError(f"The library's events file {self.path} does not hold a list of events; it was left "
+                             "as it is.")
+        return rows
+
+    def list(self) -> list[Event]:
+        out = []
+        for row in self._read():
+            try:
+                out.append(Event(int(row["id"]), dt.date.fromisoformat(row["date"]), tx.clean(str(row["label"]))))
+            except (KeyError, TypeError, ValueError):
+                continue   # a hand-edited entry that is not an event: left in the file, not shown
+        return sorted(out, key=lambda e: (e.date, e.event_id))
+
+    def _write(self, rows: list[dict]) -> None:
+        tmp = self.path.with_name(f".{EVENTS_FILE}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ValueError(f"Events cannot be saved in the library folder {self.path.parent} ({exc.strerror or exc})."
+                             ) from exc
+
+    def add(self, date: dt.date, label: str) -> Event:
+        date, text = _checked(date, label)
+        with _FILE_LOCK:
+            rows = self._read()
+            event_id = 1 + max((int(r.get("id", 0)) for r in rows if isinstance(r, dict)), default=0)
+            rows.append({"id": event_id, "date": date.isoformat(), "label": text,
+                         "recorded": dt.datetime.now().isoformat(timespec="seconds")})
+            self._write(rows)
+        return Event(event_id, date, text)
+
+    def remove(self, event_id: int) -> None:
+        with _FILE_LOCK:
+            rows = self._read()
+            self._write([r for r in rows if not (isinstance(r, dict) and r.get("id") == int(event_id))])
+
+
+def event_book(store) -> StoreEvents | FolderEvents:
+    """Where a store's events are kept: the library's folder for the library the app reads
+    (read-only), else the store's own `events` table."""
+    if getattr(store, "read_only", False) and getattr(store, "root", None) is not None:
+        return FolderEvents(store.root)
+    return StoreEvents(store.con)
+
+
+def events(con: duckdb.DuckDBPyConnection) -> list[Event]:
+    """The events recorded in a store's database, oldest first."""
+    return StoreEvents(con).list()
+
+
+def add_event(con: duckdb.DuckDBPyConnection, date: dt.date, label: str) -> Event:
+    """Record an event in a store's database (see StoreEvents.add)."""
+    return StoreEvents(con).add(date, label)
 
 
 def remove_event(con: duckdb.DuckDBPyConnection, event_id: int) -> None:
-    con.execute("DELETE FROM events WHERE event_id = $id", {"id": int(event_id)})
+    StoreEvents(con).remove(event_id)
 
 
 # ----------------------------------------------------------------------------- before / after

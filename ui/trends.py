@@ -21,8 +21,8 @@ DIRECTIONS = {"none": "No direction (neutral colours)", "high": "Higher is bette
 
 
 def where_kept(sel: Selection) -> str:
-    # Events live in the store's database (telephony/trends.py): a library's database file keeps
-    # them; a session's store (the sample, uploads) keeps them until the session ends.
+    # telephony.trends.event_book: the library's folder keeps them; a session's store (the
+    # sample, uploads) keeps them until the session ends.
     if getattr(sel, "source", "") == "library":
         return "Events are kept in the library, with its data."
     return ("Events are kept with this session's data and go when the session ends "
@@ -31,8 +31,12 @@ def where_kept(sel: Selection) -> str:
 
 def events_editor(sel: Selection) -> list[trends.Event]:
     """Add or remove dated local events; returns them, oldest first."""
-    con = sel.store.con
-    recorded = trends.events(con)
+    book = trends.event_book(sel.store)
+    try:
+        recorded = book.list()
+    except ValueError as exc:   # the library's events file is damaged: said, and left as it is
+        st.warning(tx.md(exc), icon=":material/warning:")
+        recorded = []
     with st.expander(f"Local events ({len(recorded)} recorded)", expanded=not recorded, icon=":material/event:"):
         st.caption("A change at your practices, such as a new phone system or a callback queue. Charts can start "
                    "new limits at an event, and Before and after compares the months either side. "
@@ -45,19 +49,23 @@ def events_editor(sel: Selection) -> list[trends.Event]:
             if add.form_submit_button("Add event", icon=":material/add:"):
                 try:
                     sel.gate.check_text(text, "An event's description")
-                    trends.add_event(con, when, text)
+                    book.add(when, text)
                 except Refused:
                     st.error("An event's description must not name a practice: this page shows PCN views only.")
                 except ValueError as exc:
                     st.error(tx.md(exc))
-                recorded = trends.events(con)
+                recorded = book.list()
         for event in recorded:
             words, remove = st.columns([7, 2], vertical_alignment="center")
             with words:
                 render.text(sel, tx.md(event.title))
             if remove.button("Remove", key=f"remove_event_{event.event_id}", icon=":material/delete:"):
-                trends.remove_event(con, event.event_id)
-                st.rerun()
+                try:
+                    book.remove(event.event_id)
+                except ValueError as exc:
+                    st.error(tx.md(exc))
+                else:
+                    st.rerun()
     return recorded
 
 
