@@ -491,7 +491,7 @@ def test_waits_and_overview_agree_on_the_real_workbooks():
     assert overview == waits == f"{period:.1%}"
     bands = _values(_plotly(at, f"{period:.0%} of answered calls waited")["data"][0]["y"])
     assert math.isclose(bands[0] + bands[1], period, rel_tol=1e-9)
-    trend = next(t for t in _plotly(at, "Time to answer")["data"] if t["name"] == "Answered within 2 minutes")
+    trend = next(t for t in _plotly(at, "In ")["data"] if t["name"] == "Answered within 2 minutes")
     dec, jan = _values(trend["y"])
     assert math.isclose(dec, within[DEC_WORKBOOK] / total[DEC_WORKBOOK], rel_tol=1e-9)
     assert math.isclose(jan, within[JAN_WORKBOOK] / total[JAN_WORKBOOK], rel_tol=1e-9)
