@@ -159,7 +159,7 @@ def test_every_count_cell_in_every_table_is_controlled(built):
     checked = 0
     for section in made.findings:
         for j, label in enumerate(section.table.columns):
-            if label in count_labels:
+            if label in count_labels or label.startswith("Calls, "):   # the demand grid: "Calls, 08:00-09:59"
                 for row in section.table.rows:
                     assert COUNT_CELL.match(row[j]), (section.id, label, row[j])
                     checked += 1
@@ -434,3 +434,15 @@ def test_every_slide_fits_with_readable_text_and_titled_charts(built):
     _, _, _, deck = built
     problems = slide_problems(deck)
     assert not problems, "\n".join(problems)
+
+
+def test_a_long_weekday_by_band_table_becomes_a_grid():
+    table = content.Table(["Weekday", "Time of call", "Calls", "Days", "Average calls a day"],
+                          [["Monday", "08:00-09:59", "630", "23", "27.4"], ["Monday", "10:00-11:59", "*", "23", "*"],
+                           ["Tuesday", "08:00-09:59", "435", "24", "18.1"]] * 11, [False, False, True, True, True])
+    grid = content._compact(table)
+    assert grid.columns == ["Weekday", "Days", "Calls, 08:00-09:59", "Calls, 10:00-11:59"]
+    assert grid.rows == [["Monday", "23", "630", "*"], ["Tuesday", "24", "435", ""]]
+    assert grid.numeric == [False, True, True, True]
+    short = content.Table(table.columns, table.rows[:3], table.numeric)
+    assert content._compact(short) is short

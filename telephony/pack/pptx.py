@@ -227,7 +227,8 @@ def _numbers_table(slide, table: Table, left, top, width) -> None:
                                    Inches(0.34) * (len(table.rows) + 1))
     grid = shape.table
     for j, label in enumerate(table.columns):
-        grid.cell(0, j).text = label
+        # a time band ("08:00–09:59") is one word too wide for a grid's column: break it at the dash
+        grid.cell(0, j).text = label.replace("–", "–\n")
     for i, row in enumerate(table.rows, 1):
         for j, value in enumerate(row):
             grid.cell(i, j).text = value
