@@ -405,7 +405,9 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
                         name="Deciles", hoverinfo="skip")
     fig.add_scatter(y=names, x=rows["p50"], mode="markers+text", name="Median PCN",
                     marker=dict(symbol="line-ns", size=24, line=dict(width=4, color="#212B32")),
+                    # the marks' labels at the least size: larger ones would meet the next row's
                     text=[f"median {v:{value_format}}" for v in rows["p50"]], textposition="bottom center",
+                    textfont=dict(size=MIN_FONT, color=TEXT),
                     cliponaxis=False,   # a label near 0% is drawn whole, not cut at the axis
                     hovertemplate="%{y}: median %{x:.1%}<extra></extra>")
     # The PCN's name is file text: escaped, and kept out of the hover template (where %{...} is
@@ -415,9 +417,9 @@ def decile_strip(rows: pd.DataFrame, labels: dict[str, str], title: str, subtitl
                                 line=dict(width=2, color="#212B32")),
                     # beside the marker, so it never meets the median label of the row above
                     text=[f"<b>{v:{value_format}}</b>" if pd.notna(v) else "" for v in rows["pcn_value"]],
-                    textposition="middle right", cliponaxis=False,
+                    textposition="middle right", cliponaxis=False, textfont=dict(size=MIN_FONT + 1, color=TEXT),
                     hovertemplate="%{fullData.name}: %{x:.1%}<extra></extra>")
-    fig.update_xaxes(tickformat=value_format, title="Share of calls (within 2 minutes: of answered calls)",
+    fig.update_xaxes(tickformat=value_format, title="Share of calls (within 2 min: of answered)",
                      rangemode="tozero")
     fig.update_yaxes(title="", autorange="reversed")
     # No legend: it took four rows over a narrow plot. The marks are named in the subtitle (the
