@@ -141,9 +141,11 @@ def _fit_x_ticks(fig: go.Figure, base: int, plot_width: float) -> float:
         fig.update_xaxes(tickangle=0)
         return line
     # Two level lines ("Mar<br>2026") take less height than a slant, and read better.
-    halves = [label.split(" ", 1) for label in labels]
-    if all(len(h) == 2 for h in halves) and max(text_width(w, base) for h in halves for w in h) + base * 0.6 <= slot:
-        fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=["<br>".join(h) for h in halves], tickangle=0)
+    split = [wrap(label, base, slot - base * 0.6).split(WRAP) for label in labels]
+    if all(len(lines) <= 2 for lines in split) and \
+            max(text_width(t, base) for lines in split for t in lines) + base * 0.6 <= slot:
+        fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=["<br>".join(lines) for lines in split],
+                         tickangle=0)
         return line * 2
     step = max(1, -(-int(base * 1.6) // max(int(slot), 1)))   # a rotated label needs ~1.6 lines of room
     if step > 1:
