@@ -40,7 +40,8 @@ for scope, scope_label in scopes:
     data = rows.assign(metric=[SHARES[m] for m in rows["metric"]]).drop(columns=["order", "scope"])
     fig = charts.decile_strip(
         rows, SHARES, tx.plotly(finding(data)),
-        sel.subtitle(f"Outcome shares; band = middle 80% of {n:,} PCNs, ticks = deciles, bar = median"),
+        sel.subtitle(f"Outcome shares; band = middle 80% of {n:,} PCNs, ticks = deciles, bar = median, "
+                     "diamond = this PCN"),
         sel.source_line, pcn_label=sel.pcn_label, large=sel.large)
     render.chart(sel, fig, data, key=f"context_{scope}", grain="distribution", row_key=["metric"],
                  finding=finding, name=f"among {scope_label}")

@@ -18,14 +18,14 @@ frame = trends.area_months(sel.store, "pcn", sel.pcn)
 if frame.empty:
     st.info("No months are loaded for this PCN.")
     st.stop()
-st.caption("Every month loaded is shown, whatever period is chosen in the sidebar. Limits from fewer than 12 "
-           "months are trial limits; with fewer than 6 there are none (a run chart).")
+if not sel.large:   # a meeting reads the charts; their subtitles say where limits are trial limits
+    st.caption("Every month loaded is shown, whatever period is chosen in the sidebar. Limits from fewer than 12 "
+               "months are trial limits; with fewer than 6 there are none (a run chart).")
 
-recorded = parts.events_editor(sel)
-rebase, toggle = st.columns([3, 2], vertical_alignment="bottom")
-rebase_ids = rebase.multiselect("Start new limits at these events", [e.event_id for e in recorded],
-                                format_func={e.event_id: e.title for e in recorded}.get, key="trend_rebase",
-                                placeholder="No rebase" if recorded else "Record an event first")
+# Events and the two choices on one row, so the first chart starts on the first screen.
+events, toggle = st.columns([3, 2])
+with events:
+    recorded, rebase_ids = parts.events_editor(sel)
 show = toggle.toggle("Show the ICB and England beside each chart", key="trend_references",
                      help="Thin lines for reference only: areas are never ranked.")
 references = {}

@@ -1,7 +1,9 @@
 """Projector layout in a real browser: at 1280x720 and 1024x768, in normal and shared-screen mode,
 every chart's texts (title, subtitle, legend, axis titles, tick labels, annotations, source line)
-lie inside the chart and do not overlap; chart and table text is at least 14 px; each analysis
-page has a headline figure or chart title on its first screen. Measured in the page; screenshots
+lie inside the chart and do not overlap (nor the numbers printed on the marks); every chart fits the
+screen below the app's header bar, so a meeting can see it whole; chart and table text is at least
+14 px; each analysis page has a headline figure or chart title on its first screen. Trends and
+every slide of the Present view are measured too. Measured in the page; screenshots
 of each first screen go to tests/artifacts/layout-*.png for a human to look at.
 
 Uses the app server, browser and helpers of tests/test_browser.py (same skip rules).
@@ -10,9 +12,11 @@ Uses the app server, browser and helpers of tests/test_browser.py (same skip rul
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     ARTIFACTS, FIRST_RENDER_TIMEOUT, app_url, browser, chromium_path, expect_page, new_page, server_tmp,
+    wait_settled,
 )
 
 pytestmark = pytest.mark.browser
@@ -21,7 +25,8 @@ SIZES = {"1280x720": {"width": 1280, "height": 720}, "1024x768": {"width": 1024,
 # (url path, the page's h1): the analysis pages, on the sample
 # (The Overview is the default page: its address is the app's own; /overview is "not found".)
 PAGES = [("", "Overview"), ("demand", "Demand"), ("outcomes", "Outcomes"), ("waits", "Waits"),
-         ("call-logs", "Call logs"), ("context", "Context")]
+         ("call-logs", "Call logs"), ("context", "Context"), ("trends", "Trends"), ("present", "Present")]
+SLIDES = 5   # the Present view's default deck on the sample
 MIN_FONT = 14
 # The sample session has no call logs loaded until someone asks for the synthetic examples: the
 # page's first screen must then offer them (normal mode) or say there are none (shared screen).
@@ -37,7 +42,8 @@ MEASURE = """() => {
     return s.display !== 'none' && s.visibility !== 'hidden' && parseFloat(s.opacity || '1') > 0 && r.width > 0; };
   const kinds = [['title', '.gtitle'], ['subtitle', '.gtitle-subtitle'], ['annotation', '.annotation-text'],
     ['legend', '.legendtext'], ['xtick', '.xtick text'], ['ytick', '.ytick text'], ['xtitle', '.g-xtitle text'],
-    ['ytitle', '.g-ytitle text'], ['cbtitle', '.cbtitle text'], ['cbtick', '.cbaxis text']];
+    ['ytitle', '.g-ytitle text'], ['cbtitle', '.cbtitle text'], ['cbtick', '.cbaxis text'],
+    ['mark', '.textpoint text'], ['mark', 'text.textpoint']];
   const charts = [];
   for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
     if (!c.checkVisibility()) continue;
@@ -59,7 +65,10 @@ MEASURE = """() => {
   const inFirst = e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; };
   const first = [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stPlotlyChart"] .gtitle')]
     .filter(inFirst).map(e => e.textContent);
-  return {charts, grids, first};
+  // The header bar stays on top of the page as it scrolls: a chart must fit the room under it.
+  const header = document.querySelector('[data-testid="stHeader"]');
+  const covered = header && header.checkVisibility() ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+  return {charts, grids, first, room: innerHeight - covered};
 }"""
 
 
@@ -94,11 +103,15 @@ def tick_clashes(ticks: list[dict]) -> list[str]:
     return found
 
 
-def chart_problems(chart: dict) -> list[str]:
-    """Every way one measured chart fails the layout rules, as sentences."""
+def chart_problems(chart: dict, room: float | None = None) -> list[str]:
+    """Every way one measured chart fails the layout rules, as sentences. `room`: the height of
+    screen a chart can be seen whole in (the viewport less the header bar)."""
     name = chart["title"][:60] or "untitled chart"
     problems = [f"{name}: {p['kind']} '{p['text'][:40]}' sticks out of the chart ({p['box']} vs {chart['box']})"
                 for p in chart["parts"] if not inside(p["box"], chart["box"])]
+    if room is not None and chart["box"]["h"] > room + TOLERANCE:
+        problems.append(f"{name}: the chart is {chart['box']['h']:.0f} px tall, taller than the "
+                        f"{room:.0f} px of screen it can be seen in")
     parts = chart["parts"]
     for i, a in enumerate(parts):
         for b in parts[i + 1:]:
@@ -137,14 +150,17 @@ def test_the_checks_can_fail():
                  {"kind": "ytick", "text": "a", "box": {"x": 5, "y": 100, "w": 60, "h": 60}, "angle": -45, "font": 18},
                  {"kind": "ytick", "text": "b", "box": {"x": 15, "y": 100, "w": 60, "h": 60}, "angle": -45, "font": 18},
              ]}
-    found = "\n".join(chart_problems(chart))
+    found = "\n".join(chart_problems(chart, room=360))
     for expected in ("title '…and 12% mi' sticks out", "subtitle 'Share' overlaps legend 'Answered'",
                      "xtick 'Monday' and 'Tuesday' run together", "ytick 'a' and 'b' run together",
-                     "text 'tiny' is 11 px"):
+                     "text 'tiny' is 11 px", "the chart is 400 px tall, taller than the 360 px"):
         assert expected in found, found
     spaced = dict(chart, fonts=[], parts=[dict(p, box=dict(p["box"], x=p["box"]["x"] + 40 * i))
                                           for i, p in enumerate(chart["parts"][3:5])])
-    assert chart_problems(spaced) == []
+    assert chart_problems(spaced, room=400) == []
+    marks = [{"kind": "mark", "text": t, "box": {"x": 100 + i * 20, "y": 200, "w": 40, "h": 18}, "angle": 0, "font": 14}
+             for i, t in enumerate(("7%", "median 9%"))]
+    assert "mark '7%' overlaps mark 'median 9%'" in "\n".join(chart_problems(dict(spaced, parts=marks)))
     assert grid_px("400 18.375px") == 18.375
 
 
@@ -160,6 +176,26 @@ def warm(app_url, browser):
     return app_url
 
 
+def measure(page, name: str, mode: str, headline_expected: bool = True) -> list[str]:
+    """The layout problems of the page on screen, as sentences; screenshots of it and of each
+    chart (scrolled into view: Plotly draws them all, but a human looks at them one by one)."""
+    page.wait_for_timeout(600)   # Plotly's second layout pass (automargins) settles
+    page.screenshot(path=str(ARTIFACTS / f"layout-{name}.png"))
+    found = page.evaluate(MEASURE)
+    problems = []
+    if headline_expected and not found["first"]:
+        problems.append(f"{name}: no headline figure or chart title wholly on the first screen")
+    for chart in found["charts"]:
+        problems += [f"{name}: {p}" for p in chart_problems(chart, found["room"])]
+    for base, header in found["grids"]:
+        if min(grid_px(base), grid_px(header)) < MIN_FONT:
+            problems.append(f"{name}: a table's text is {base} / {header}, under {MIN_FONT} px")
+    for i, chart in enumerate(page.get_by_test_id("stPlotlyChart").all()):
+        if chart.is_visible():
+            chart.screenshot(path=str(ARTIFACTS / f"layout-{name}-chart{i + 1}.png"))
+    return problems
+
+
 @pytest.mark.parametrize("mode", ["normal", "shared"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_chart_fits_and_the_first_screen_has_a_headline(new_page, warm, size, mode):
@@ -167,20 +203,19 @@ def test_every_chart_fits_and_the_first_screen_has_a_headline(new_page, warm, si
     problems = []
     for path, h1 in PAGES:
         page.goto(f"{warm}/{path}" + ("?mode=shared" if mode == "shared" else ""))
+        name = f"{path or 'overview'}-{size}-{mode}"
+        if path == "present" and mode == "shared":   # one slide at a time, each measured
+            for n in range(1, SLIDES + 1):
+                if n > 1:
+                    page.keyboard.press("ArrowRight")
+                expect(page.get_by_text(f"Slide {n} of {SLIDES}", exact=True)).to_be_visible(
+                    timeout=FIRST_RENDER_TIMEOUT)
+                wait_settled(page)
+                problems += measure(page, f"{name}-slide{n}", mode)
+            continue
         expect_page(page, h1, timeout=FIRST_RENDER_TIMEOUT)
-        page.wait_for_timeout(600)   # Plotly's second layout pass (automargins) settles
-        page.screenshot(path=str(ARTIFACTS / f"layout-{path or 'overview'}-{size}-{mode}.png"))
-        found = page.evaluate(MEASURE)
-        if not found["first"] and not (path == "call-logs" and on_first_screen(page, NO_LOGS[mode])):
-            problems.append(f"{path or 'overview'}: no headline figure or chart title wholly on the first screen")
-        for chart in found["charts"]:
-            problems += [f"{path}: {p}" for p in chart_problems(chart)]
-        for base, header in found["grids"]:
-            if min(grid_px(base), grid_px(header)) < MIN_FONT:
-                problems.append(f"{path}: a table's text is {base} / {header}, under {MIN_FONT} px")
-        # Every chart below the first screen too: scroll each into view (Plotly draws them all,
-        # but a human looks at them one by one).
-        for i, chart in enumerate(page.get_by_test_id("stPlotlyChart").all()):
-            if chart.is_visible():
-                chart.screenshot(path=str(ARTIFACTS / f"layout-{path or 'overview'}-{size}-{mode}-chart{i + 1}.png"))
+        # Present outside shared-screen mode offers to switch: no figure is expected there. The
+        # sample session has no call logs: the Call logs page's first screen says so instead.
+        headline = path != "present" and not (path == "call-logs" and on_first_screen(page, NO_LOGS[mode]))
+        problems += measure(page, name, mode, headline_expected=headline)
     assert not problems, f"{size} {mode}: {len(problems)} layout problem(s):\n  " + "\n  ".join(problems)

@@ -1,5 +1,5 @@
 """The meeting pack's HTML in headless Chromium: it opens with no request leaving the file, draws
-every chart, and prints to A4 PDF with no chart cut across two pages (pypdf reads the pages).
+every chart, and prints to A4 PDF with no chart or table cut across two pages (pypdf reads the pages).
 The printed pages are saved to tests/artifacts/ for a human to look at."""
 
 from __future__ import annotations
@@ -77,3 +77,20 @@ def test_pack_opens_offline_draws_every_chart_and_prints_to_a4(browser, written)
     flat_all = [re.sub(r"\s+", " ", t) for t in pages]
     charts = len(made.findings) + len(made.trends)
     assert sum(t.count(source) for t in flat_all) == sum(t.count(top) for t in flat_all) == charts
+    # No table cut across pages, nor parted from its chart: every row of a section's numbers is
+    # on the page where the section's headline is.
+    for section in made.findings + made.trends:
+        head = re.sub(r"\s+", " ", section.headline)[:50]
+        on = [i for i, t in enumerate(flat_all) if head in t]
+        assert on, f"the headline '{head}' is on no page"
+        for row in section.table.rows:
+            assert " ".join(row) in flat_all[on[-1]], (
+                f"'{section.label}': the row '{' '.join(row)}' is not on page {on[-1] + 1} with its headline")
+
+
+def test_the_page_check_finds_a_table_cut_across_pages():
+    """The check above, on two pages' text: a table whose last rows went over to the next page."""
+    pages = ["Busiest time Monday Weekday Calls Monday 630 Tuesday 435", "Weekday Calls Bank holidays 50"]
+    rows = [["Monday", "630"], ["Tuesday", "435"], ["Bank holidays", "50"]]
+    on = [i for i, t in enumerate(pages) if "Busiest time" in t]
+    assert [" ".join(r) in pages[on[-1]] for r in rows] == [True, True, False]

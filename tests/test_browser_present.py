@@ -1,4 +1,4 @@
-"""The Present view in a real browser at projector size (1280x720), driven by keys alone: arrow
+"""The Present view in a real browser at projector sizes (1280x720, 1024x768), driven by keys alone: arrow
 keys and Page Up/Down move between slides; every slide fits the screen with its headline, chart,
 caveat, PCN and period. Screenshots go to tests/artifacts/present-*.png for a human to look at.
 
@@ -30,8 +30,12 @@ def press_and_wait(page, key: str, expected: str) -> None:
     wait_settled(page)
 
 
+SIZES = {"1280x720": PROJECTOR, "1024x768": {"width": 1024, "height": 768}}
+
+
 def check_slide(page, n: int) -> str:
-    """The slide on screen is whole and inside the 1280x720 viewport; returns its headline."""
+    """The slide on screen is whole and inside the viewport; returns its headline."""
+    height = page.viewport_size["height"]
     headline = page.locator("h1").first
     expect(headline).to_be_visible()
     chart = page.get_by_test_id("stPlotlyChart")
@@ -42,14 +46,15 @@ def check_slide(page, n: int) -> str:
     for part in (headline, chart, page.get_by_text("Caveat:"),
                  page.get_by_role("button", name=re.compile("^(Next|Previous)"))):
         box = part.first.bounding_box()
-        assert box and box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"] + 1, (
-            f"slide {n}: {part} is outside the 720 px screen: {box}")
-    page.screenshot(path=str(ARTIFACTS / f"present-{n}.png"))
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= height + 1, (
+            f"slide {n}: {part} is outside the {height} px screen: {box}")
+    page.screenshot(path=str(ARTIFACTS / f"present-{n}-{page.viewport_size['width']}.png"))
     return headline.inner_text()
 
 
-def test_present_by_keys_alone(new_page, app_url):
-    page = new_page(PROJECTOR)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_present_by_keys_alone(new_page, app_url, size):
+    page = new_page(SIZES[size])
     page.goto(f"{app_url}/present?mode=shared")
     expect(page.get_by_text("Slide 1 of 5", exact=True)).to_be_visible(timeout=FIRST_RENDER_TIMEOUT)
     wait_settled(page)

@@ -159,7 +159,7 @@ def test_every_count_cell_in_every_table_is_controlled(built):
     checked = 0
     for section in made.findings:
         for j, label in enumerate(section.table.columns):
-            if label in count_labels:
+            if label in count_labels or label.startswith("Calls, "):   # the demand grid: "Calls, 08:00-09:59"
                 for row in section.table.rows:
                     assert COUNT_CELL.match(row[j]), (section.id, label, row[j])
                     checked += 1
@@ -315,3 +315,134 @@ def test_overview_offers_the_pack_built_only_on_click(monkeypatch):
     deck = Presentation(io.BytesIO(made[names[1]]()))
     assert any(shape.has_chart for slide in deck.slides for shape in slide.shapes)
     assert len(calls) == 1, "both buttons share one built pack"
+
+
+# --------------------------------------------------------------------------- slide geometry
+# Checked with python-pptx, as PowerPoint would lay the slides out: text wrapped to its box with
+# the default insets (0.1 in each side, 0.05 in above and below) and 1.2 lines per point size.
+# Widths come from telephony.charts.text_width (Arial's character classes, erring wide).
+
+def _wrapped_lines(text: str, size: float, room_pt: float) -> int:
+    from telephony.charts import text_width
+
+    rows, row = 1, ""
+    for word in text.split(" "):
+        candidate = f"{row} {word}" if row else word
+        if row and text_width(candidate, size) > room_pt:
+            rows, row = rows + 1, word
+        else:
+            row = candidate
+    return rows
+
+
+def _para_size(para, default=None) -> float | None:
+    sizes = [r.font.size for r in para.runs if r.font.size] or ([para.font.size] if para.font.size else [])
+    return max(sizes).pt if sizes else default
+
+
+def _frame_height(frame, width_pt: float) -> tuple[float, list[float]]:
+    """(points the frame's text needs, the font sizes found: None where a paragraph has none set)."""
+    need, sizes = 7.2, []
+    for para in frame.paragraphs:
+        size = _para_size(para)
+        sizes.append(size)
+        if para.text.strip():
+            need += _wrapped_lines(para.text, size or 18, width_pt - 14.4) * (size or 18) * 1.2 + 4
+    return need, sizes
+
+
+def slide_problems(deck) -> list[str]:
+    """Every way a deck's slides break the layout rules, as sentences: a shape outside the slide,
+    text under 12 pt, text that needs more room than its box, boxes that overlap (a table as tall
+    as its rows grow to), a table cell's word wider than its column, a chart without a title."""
+    from pptx.util import Emu
+
+    W, H = Emu(deck.slide_width).pt, Emu(deck.slide_height).pt
+    problems = []
+    for n, slide in enumerate(deck.slides, 1):
+        boxes = []
+        for shape in slide.shapes:
+            name = f"slide {n}, {shape.name}"
+            x, y, w, h = (Emu(v).pt for v in (shape.left, shape.top, shape.width, shape.height))
+            if shape.has_text_frame:
+                need, sizes = _frame_height(shape.text_frame, w)
+                if any(s is not None and s < 12 for s in sizes) or (shape.text_frame.text.strip() and None in sizes):
+                    problems.append(f"{name}: text under 12 pt (or of no set size): {sizes}")
+                if need > h + 2:
+                    problems.append(f"{name}: its text needs {need:.0f} pt, its box is {h:.0f} pt "
+                                    f"('{shape.text_frame.text[:40]}')")
+                h = max(h, need)
+            if shape.has_table:
+                grown = 0.0
+                for row in shape.table.rows:
+                    tallest = Emu(row.height).pt
+                    for col, cell in zip(shape.table.columns, row.cells):
+                        room = Emu(col.width).pt
+                        need, sizes = _frame_height(cell.text_frame, room)
+                        if any(s is None or s < 12 for s in sizes if cell.text.strip()):
+                            problems.append(f"{name}: a cell's text under 12 pt: '{cell.text[:30]}'")
+                        size = max((s for s in sizes if s), default=12)
+                        from telephony.charts import text_width
+                        wide = [word for word in cell.text.split() if text_width(word, size) > room - 14.4]
+                        if wide:
+                            problems.append(f"{name}: '{wide[0]}' is wider than its column")
+                        tallest = max(tallest, need)
+                    grown += tallest
+                h = max(h, grown)
+            if shape.has_chart:
+                chart = shape.chart
+                if not (chart.has_title and chart.chart_title.text_frame.text.strip()):
+                    problems.append(f"{name}: a chart without a title")
+                if chart.font.size is None or chart.font.size.pt < 12:
+                    problems.append(f"{name}: chart text under 12 pt")
+            if x < -1 or y < -1 or x + w > W + 1 or y + h > H + 1:
+                problems.append(f"{name}: outside the slide ({x:.0f}, {y:.0f}, {w:.0f} x {h:.0f} in {W:.0f} x {H:.0f})")
+            boxes.append((name, x, y, w, h))
+        for i, (a, ax, ay, aw, ah) in enumerate(boxes):
+            for b, bx, by, bw, bh in boxes[i + 1:]:
+                if ax + 1 < bx + bw and bx + 1 < ax + aw and ay + 1 < by + bh and by + 1 < ay + ah:
+                    problems.append(f"{a} overlaps {b}")
+    return problems
+
+
+def test_slide_checks_can_fail():
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    small = slide.shapes.add_textbox(Inches(0.5), Inches(0.5), Inches(4), Inches(0.4))
+    small.text_frame.text = "Ten point text"
+    small.text_frame.paragraphs[0].font.size = Pt(10)
+    long = slide.shapes.add_textbox(Inches(0.5), Inches(2), Inches(3), Inches(0.4))
+    long.text_frame.word_wrap = True
+    long.text_frame.text = "A subtitle long enough to wrap onto a second line in a box one line high"
+    long.text_frame.paragraphs[0].font.size = Pt(14)
+    data = CategoryChartData()
+    data.categories = ["a", "b"]
+    data.add_series("s", [1, 2])
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.5), Inches(2.5), Inches(11),
+                                   Inches(6), data).chart
+    chart.font.size = Pt(12)
+    found = "\n".join(slide_problems(deck))
+    for expected in ("text under 12 pt", "its text needs", "overlaps", "a chart without a title", "outside the slide"):
+        assert expected in found, found
+
+
+def test_every_slide_fits_with_readable_text_and_titled_charts(built):
+    _, _, _, deck = built
+    problems = slide_problems(deck)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_long_weekday_by_band_table_becomes_a_grid():
+    table = content.Table(["Weekday", "Time of call", "Calls", "Days", "Average calls a day"],
+                          [["Monday", "08:00-09:59", "630", "23", "27.4"], ["Monday", "10:00-11:59", "*", "23", "*"],
+                           ["Tuesday", "08:00-09:59", "435", "24", "18.1"]] * 11, [False, False, True, True, True])
+    grid = content._compact(table)
+    assert grid.columns == ["Weekday", "Days", "Calls, 08:00-09:59", "Calls, 10:00-11:59"]
+    assert grid.rows == [["Monday", "23", "630", "*"], ["Tuesday", "24", "435", ""]]
+    assert grid.numeric == [False, True, True, True]
+    short = content.Table(table.columns, table.rows[:3], table.numeric)
+    assert content._compact(short) is short

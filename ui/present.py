@@ -42,15 +42,15 @@ def _copy_choice() -> None:
     st.session_state[AT] = 0
 
 
-SLIDE_WIDTH = 1180   # px: a slide's chart at 1280x720 (full width, no sidebar)
+SLIDE_WIDTH = 950    # px: a slide's chart at 1024x768, the narrower projector (full width, no sidebar)
 
 
 def _fit(fig):
     """A chart sized for a slide: the measure as a smaller title (the headline is above it) and a
     fixed height; the margins are those charts.style worked out for SLIDE_WIDTH."""
     top = fig.layout.margin.t - (fig.layout.title.font.size - 19) * (1 + fig.layout.title.text.count("<br"))
-    fig.update_layout(height=SLIDE_HEIGHT, margin=dict(t=int(top)), title=dict(font=dict(size=19)))
-    return fig
+    fig.update_layout(margin=dict(t=int(top)), title=dict(font=dict(size=19)))
+    return charts.resize(fig, SLIDE_HEIGHT)
 
 
 def start_button() -> None:

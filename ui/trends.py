@@ -29,15 +29,17 @@ def where_kept(sel: Selection) -> str:
             "(in a library they are kept with it).")
 
 
-def events_editor(sel: Selection) -> list[trends.Event]:
-    """Add or remove dated local events; returns them, oldest first."""
+def events_editor(sel: Selection) -> tuple[list[trends.Event], list[int]]:
+    """Add or remove dated local events, and choose those to start new limits at; returns the
+    events, oldest first, and the ids chosen."""
     book = trends.event_book(sel.store)
     try:
         recorded = book.list()
     except ValueError as exc:   # the library's events file is damaged: said, and left as it is
         st.warning(tx.md(exc), icon=":material/warning:")
         recorded = []
-    with st.expander(f"Local events ({len(recorded)} recorded)", expanded=not recorded, icon=":material/event:"):
+    # Closed: the page's first screen is for its first chart (a meeting looks at that); one click opens it.
+    with st.expander(f"Local events ({len(recorded)} recorded)", expanded=False, icon=":material/event:"):
         st.caption("A change at your practices, such as a new phone system or a callback queue. Charts can start "
                    "new limits at an event, and Before and after compares the months either side. "
                    + where_kept(sel))
@@ -66,7 +68,10 @@ def events_editor(sel: Selection) -> list[trends.Event]:
                     st.error(tx.md(exc))
                 else:
                     st.rerun()
-    return recorded
+    rebase_ids = st.multiselect("Start new limits at these events", [e.event_id for e in recorded],
+                                format_func={e.event_id: e.title for e in recorded}.get, key="trend_rebase",
+                                placeholder="No rebase" if recorded else "Record an event first")
+    return recorded, rebase_ids
 
 
 def measure_chart(sel: Selection, frame: pd.DataFrame, name: str, recorded: list[trends.Event],

@@ -252,6 +252,32 @@ def table_of(released: pd.DataFrame) -> Table:
     return Table(list(shown.columns), rows, [formatting.is_numeric(c) for c in released.columns])
 
 
+LONG_TABLE = 30             # rows: a longer table does not fit one printed page beside its chart
+
+
+def grid_of(table: Table, rows: str, across: str, values: str, keep: tuple[str, ...] = ()) -> Table:
+    """A long table (one row per weekday and time band) as a compact grid: one row per `rows`
+    value, one column per `across` value holding `values`, with the `keep` columns (the same on
+    each of a row's cells) after the first. Cells as formatted; a missing pair is blank."""
+    at = {c: i for i, c in enumerate(table.columns)}
+    order_rows = list(dict.fromkeys(r[at[rows]] for r in table.rows))
+    order_across = list(dict.fromkeys(r[at[across]] for r in table.rows))
+    cells = {(r[at[rows]], r[at[across]]): r[at[values]] for r in table.rows}
+    kept = {r[at[rows]]: [r[at[k]] for k in keep] for r in table.rows}
+    columns = [rows, *keep, *(f"{values}, {a}" for a in order_across)]
+    body = [[name, *kept[name], *(cells.get((name, a), "") for a in order_across)] for name in order_rows]
+    numeric = [False, *(table.numeric[at[k]] for k in keep), *[table.numeric[at[values]]] * len(order_across)]
+    return Table(columns, body, numeric)
+
+
+def _compact(table: Table) -> Table:
+    """A demand table (weekday x time band) too long for a printed page as a weekday grid of calls."""
+    wanted = ("Weekday", "Time of call", "Calls", "Days")
+    if len(table.rows) <= LONG_TABLE or not all(c in table.columns for c in wanted):
+        return table
+    return grid_of(table, "Weekday", "Time of call", "Calls", keep=("Days",))
+
+
 def _definitions(ids) -> list[tuple[str, str]]:
     out = []
     for measure_id in ids:
@@ -260,26 +286,24 @@ def _definitions(ids) -> list[tuple[str, str]]:
     return out
 
 
-TITLE_CHARACTERS = 72        # a chart title longer than this does not fit PRINT_WIDTH on one line
-
-
-def _wrap(title: str) -> str:
-    """A long chart title on two lines (Plotly does not wrap): split at the last space that fits."""
-    if len(title) <= TITLE_CHARACTERS or "<br>" in title:
-        return title
-    cut = title.rfind(" ", 0, TITLE_CHARACTERS)
-    return title if cut < 0 else f"{title[:cut]}<br>{title[cut + 1:]}"
+def _wrap(title: str, size: float) -> str:
+    """A chart title wrapped again for PRINT_WIDTH (Plotly does not wrap; the figure was laid out
+    for the screen, its own line breaks marked charts.WRAP)."""
+    return charts.wrap(title.replace(charts.WRAP, " "), size, PRINT_WIDTH - 20, bold=True)
 
 
 def _for_print(fig: go.Figure, subtitle: str, height: int | None = None) -> go.Figure:
     """The figure at A4's printable width, its title wrapped to fit, its subtitle naming the area
     and period."""
     title = fig.layout.title.text or ""
-    wrapped = _wrap(title)
-    top = fig.layout.margin.t + (22 if wrapped != title else 0)
+    size = fig.layout.title.font.size or 20
+    wrapped = _wrap(title, size)
+    more = (wrapped.count("<br") - title.count("<br")) * size * 1.3   # lines gained (or lost) by wrapping again
+    top = fig.layout.margin.t + more
+    fig.update_layout(title_pad_t=int((fig.layout.title.pad.t or 0) + more))
     # Room for the y-axis tick labels (at a fixed width they would otherwise be cut at the left);
     # the title placed against the page, not the plot, so a wider left margin cannot push it off.
-    fig.update_layout(width=PRINT_WIDTH, title_text=wrapped, title_subtitle_text=subtitle, margin_t=top,
+    fig.update_layout(width=PRINT_WIDTH, title_text=wrapped, title_subtitle_text=subtitle, margin_t=int(top),
                       margin_l=max(fig.layout.margin.l or 0, 60), title_xref="container", title_x=0.01,
                       **({"height": height} if height else {}))
     fig.update_yaxes(automargin=True)
@@ -329,7 +353,7 @@ def _finding(definition: slides.SlideDef, raw_ctx: Context, ctl_ctx: Context, ga
     for text in (controlled.headline, controlled.measure, controlled.caveat):
         gate.check_text(text, where)
     return Section(definition.id, definition.label, controlled.headline, controlled.measure, fig,
-                   table_of(released), [controlled.caveat],
+                   _compact(table_of(released)), [controlled.caveat],
                    _definitions(FINDING_MEASURES.get(definition.id, ())))
 
 

@@ -3,7 +3,9 @@
 Plotly's script is embedded once; there are no web fonts (the system font stack), no images and
 no links to fetch, and a Content-Security-Policy that lets the page fetch nothing at all, so it
 opens with no network. Printed from a browser to A4 it puts each section on a new page and never
-cuts a chart across two pages (charts are drawn at a fixed width that fits A4's printable width).
+cuts a chart or a table across two pages (charts are drawn at a fixed width that fits A4's
+printable width; a long table is made a compact grid by content.py; a trend's chart and numbers
+stay together).
 All text is escaped: names come from files.
 """
 
@@ -37,7 +39,7 @@ dl.facts dd, dl.terms dd { margin: 0; }
 dl.terms dt { font-weight: 600; margin-top: 8px; }
 .chart { width: 680px; break-inside: avoid; page-break-inside: avoid; margin: 6px 0; }
 .trend { break-inside: avoid; page-break-inside: avoid; }
-table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0 4px; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0 4px; break-inside: avoid; page-break-inside: avoid; }
 caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 th, td { border-bottom: 1px solid #D8DDE0; padding: 2px 8px; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #425563; }
@@ -80,8 +82,8 @@ def _section(section: Section, n: int, level: str = "h2") -> tuple[str, str]:
             + "".join(f'<p class="caveat"><strong>Caveat:</strong> {_e(c)}</p>' for c in section.caveats))
     numbers = _table(section.table, "The numbers behind the chart")
     data = f'<script type="application/json" id="{chart_id}-data">{_figure_json(section.figure)}</script>'
-    if section.kind == "trend":
-        return f'<div class="trend">{body}</div>{numbers}', data
+    if section.kind == "trend":   # chart and numbers kept together on one printed page
+        return f'<div class="trend">{body}{numbers}</div>', data
     return f'<section class="finding" id="finding-{_e(section.id)}">{body}{numbers}</section>', data
 
 
