@@ -111,3 +111,27 @@ def test_get_nhs_englands_data_from_the_data_page(monkeypatch, site, tmp_path):
     assert not at.exception, at.exception
     assert at.success and "Removed 6 file(s): August 2026." in as_shown(at.success[0].value)
     assert library.held_months(root) == []
+
+
+def test_the_switch_to_new_uploads_is_made_until_a_run_shows_them(monkeypatch, august_library):
+    """A click can end the run that loaded a file, or the run that switched to it; the session
+    switches on every run until one has drawn the user's files. Once seen, the user's own choice
+    stands, and the sample or the library never passes for their files."""
+    at = open_app(monkeypatch, "--library", str(august_library))
+    at.file_uploader(key="uploads").set_value(
+        [(n, (SAMPLE / n).read_bytes(), "application/octet-stream") for n in ["Synthetic CBT Summary July 2026.xlsx"]])
+    at.run()
+    assert sidebar_widget(at, "radio", "data_source").value == "uploads"
+    # As if the runs that switched had been ended before drawing it (a click each time): the file
+    # is still unshown, and a click chose the library under the radio's current key.
+    at.session_state["session_data"].unshown_uploads = 1
+    sidebar_widget(at, "radio", "data_source").set_value("library").run()
+    assert sidebar_widget(at, "radio", "data_source").value == "uploads"
+    assert not at.exception
+
+    # Seen: the user's own choice of the library now stands, with a note that their file is loaded.
+    sidebar_widget(at, "radio", "data_source").set_value("library").run()
+    at.run()
+    assert sidebar_widget(at, "radio", "data_source").value == "library"
+    assert any("Your 1 uploaded file is loaded" in c.value for c in at.sidebar.caption), \
+        [c.value for c in at.sidebar.caption]

@@ -173,8 +173,9 @@ class SessionData:
     uploads_on_library: bool = False
     upload_ids: set[str] = field(default_factory=set)
     upload_reports: list[LoadReport] = field(default_factory=list)
-    # Files loaded since the sidebar last switched the data shown to them.
-    new_uploads: int = 0
+    # Files loaded that no run has yet shown (the sidebar switches the data shown to them until
+    # one does: a click can end the run that switched before it drew the switch).
+    unshown_uploads: int = 0
     _identifiers: dict[str, tuple[int, Identifiers]] = field(default_factory=dict)
     # The session's run lock (ui/runs.py): whoever touches the databases outside a run takes it.
     run_lock: threading.RLock = field(default_factory=threading.RLock)
@@ -256,13 +257,8 @@ class SessionData:
             raise
         self.upload_reports.append(report)
         if report.status == "loaded":
-            self.new_uploads += 1
+            self.unshown_uploads += 1
         return report
-
-    def take_new_uploads(self) -> int:
-        """How many files loaded since this was last asked (the sidebar then shows them)."""
-        count, self.new_uploads = self.new_uploads, 0
-        return count
 
     def clear_uploads(self) -> None:
         if self.uploads is not None:

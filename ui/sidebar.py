@@ -129,12 +129,19 @@ def build() -> Selection:
         )
         st.sidebar.caption(limits_text())
     _process_uploads([*(files or []), *(upload_rescue.stranded(data.upload_ids) if not shared_screen else [])])
-    if data.take_new_uploads() and source != UPLOADS:
+    if source == UPLOADS:
+        data.unshown_uploads = 0
+    elif data.unshown_uploads:
         # Show what was just uploaded: the radio above is already drawn, so switch on a rerun.
-        # Asked of the session, not of this run's loads: a click may have ended the run that
-        # loaded the files before it could switch.
+        # Asked of the session, not of this run's loads, and again on every run until a run has
+        # drawn the switch: a click may end the run that loaded the files, or the one switching.
         choose("data_source", UPLOADS)
         st.rerun()
+    elif data.loaded_uploads():
+        # Never let the sample or the library pass for the user's own files.
+        n = len(data.loaded_uploads())
+        st.sidebar.caption(f"Your {n} uploaded file{'s are' if n != 1 else ' is'} loaded: choose **Your files** "
+                           "above to see them.")
     _failures_note([r for r in data.upload_reports if r.status == "failed"], shared_screen)
 
     store = data.store(source)
