@@ -45,7 +45,7 @@ render.text(sel, f"{int(cover['calls']):,} calls from the logs of {n} of the PCN
                  f"({int(cover['days'])} days). Supplier logs can count calls differently from the national data "
                  "(for example queued calls only).")
 if n == 1:
-    st.warning(f"**These views come from a single practice's call log**, so they are that practice's figures. "
+    st.warning("**These views come from a single practice's call log**, so they are that practice's figures. "
                "Read them with that in mind.", icon=":material/info:")
 source = views.SAMPLE_SOURCE if sel.is_sample else views.SOURCE
 

@@ -13,11 +13,10 @@ this process; cases marked `needs_limits` are left out of runs in a subprocess.
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 from unittest import mock
