@@ -37,7 +37,8 @@ if sel.pcn is None or sel.pcn not in set(logs["pcn_code"]):
 
 cover = sel.store.query("calllog_coverage", pcn=sel.pcn, start=sel.start, end=sel.end).iloc[0]
 if not cover["calls"]:
-    st.info(f"The call logs hold no calls for {render.md(sel.pcn_label)} in {sel.period_label}; widen the period in the sidebar.")
+    st.info(f"The call logs hold no calls for {render.md(sel.pcn_label)} in {sel.period_label}; "
+            "widen the period in the sidebar.")
     st.stop()
 n = int(cover["practices_with_logs"])
 render.text(sel, f"{int(cover['calls']):,} calls from the logs of {n} of the PCN's {sel.practices_reporting} "
