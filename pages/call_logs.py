@@ -37,7 +37,8 @@ if sel.pcn is None or sel.pcn not in set(logs["pcn_code"]):
 
 cover = sel.store.query("calllog_coverage", pcn=sel.pcn, start=sel.start, end=sel.end).iloc[0]
 if not cover["calls"]:
-    st.info(f"The call logs hold no calls for {render.md(sel.pcn_label)} in {sel.period_label}; widen the period in the sidebar.")
+    st.info(f"The call logs hold no calls for {render.md(sel.pcn_label)} in {sel.period_label}; "
+            "widen the period in the sidebar.")
     st.stop()
 n = int(cover["practices_with_logs"])
 render.text(sel, f"{int(cover['calls']):,} calls from the logs of {n} of the PCN's {sel.practices_reporting} "
@@ -45,7 +46,7 @@ render.text(sel, f"{int(cover['calls']):,} calls from the logs of {n} of the PCN
                  f"({int(cover['days'])} days). Supplier logs can count calls differently from the national data "
                  "(for example queued calls only).")
 if n == 1:
-    st.warning(f"**These views come from a single practice's call log**, so they are that practice's figures. "
+    st.warning("**These views come from a single practice's call log**, so they are that practice's figures. "
                "Read them with that in mind.", icon=":material/info:")
 source = views.SAMPLE_SOURCE if sel.is_sample else views.SOURCE
 

@@ -59,7 +59,8 @@ else:
     if sel.large:   # a shared screen names no file or zip member: a name can name a practice
         render.text(sel, f"**Loaded:** {tx.md(what_is_loaded(reports))}. File names are hidden on a shared screen.")
     summary = pd.DataFrame([{
-        "File": f"File {i + 1}" if sel.large else r.file_name, "Read as": SHORT_KIND.get(r.kind, "–"), "Status": r.status,
+        "File": f"File {i + 1}" if sel.large else r.file_name, "Read as": SHORT_KIND.get(r.kind, "–"),
+        "Status": r.status,
         "Months": ", ".join(r.months), "Rows loaded": r.rows_loaded, "Rows rejected": r.rows_rejected,
         "Checks": {None: "–", True: "all match", False: "MISMATCH"}[r.reconciled],
     } for i, r in enumerate(reports)])
@@ -90,8 +91,9 @@ else:
             if r.reconciliation:
                 render.table(sel, pd.DataFrame(r.reconciliation), key=f"checks_{i}", grain="load-report",
                              download=False,
-                             column_config={"expected": st.column_config.NumberColumn("in the file", format="localized"),
-                                            "actual": st.column_config.NumberColumn("loaded", format="localized")})
+                             column_config={
+                                 "expected": st.column_config.NumberColumn("in the file", format="localized"),
+                                 "actual": st.column_config.NumberColumn("loaded", format="localized")})
             if r.rows_rejected:
                 render.rejects(sel, r.source_id, r.file_name, r.rows_rejected, key=f"rejects_{i}")
 

@@ -43,7 +43,8 @@ data = cells.assign(weekday=[charts.WEEKDAY_LABELS[d - 1] for d in cells["weekda
     ["weekday", "time_band", "calls", "days", "calls_per_day", "share_of_period", "period_total"]]
 fig = charts.demand_heatmap(
     grid, peak_finding(data),
-    sel.subtitle(("Share of the period's inbound calls (CBT001)" if as_share else "Average inbound calls per day (CBT001)")
+    sel.subtitle(("Share of the period's inbound calls (CBT001)" if as_share
+                  else "Average inbound calls per day (CBT001)")
                  + " by weekday and time band; bank holidays in their own row"),
     sel.source_line, large=sel.large, as_share=as_share)
 render.chart(sel, fig, data, key="demand_heatmap", grain="area-band", row_key=["weekday", "time_band"],

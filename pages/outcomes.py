@@ -79,5 +79,8 @@ render.table(sel, gap, key="balance_gap", grain="area-month", row_key=["month"],
 
 st.subheader("Callbacks")
 cb = monthly[["month", "callback_requested", "callback_made", "callback_made_ratio", "units_without_callbacks"]]
-render.text(sel, f"Callbacks made ÷ requested over the period: **{fmt_share(cb['callback_made'].sum() / cb['callback_requested'].sum()) if cb['callback_requested'].sum() else 'not used'}**. "
-                 "Where a practice requests no callbacks it does not use the feature: 0 means *not used*, not *perfect*.")
+requested = cb["callback_requested"].sum()
+callback_ratio = fmt_share(cb["callback_made"].sum() / requested) if requested else "not used"
+render.text(sel, f"Callbacks made ÷ requested over the period: **{callback_ratio}**. "
+                 "Where a practice requests no callbacks it does not use the feature: "
+                 "0 means *not used*, not *perfect*.")

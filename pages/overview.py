@@ -37,7 +37,8 @@ tiles = [
     ("Missed (includes voicemail)", fmt_share(pcn["missed_share"]), f"{fmt_count(pcn['missed'])} calls (CBT004)"),
     ("Answered within 2 minutes", fmt_share(pcn["answered_within_2min_share"]),
      metrics.by_id("answered_within_2min_share").help),
-    ("Callbacks made ÷ requested", "not used" if pcn["callback_requested"] == 0 else fmt_share(pcn["callback_made_ratio"]),
+    ("Callbacks made ÷ requested",
+     "not used" if pcn["callback_requested"] == 0 else fmt_share(pcn["callback_made_ratio"]),
      "CBT006 ÷ CBT005. Where no callbacks were requested the practice does not use the feature."),
 ]
 per_row = 2 if sel.large else 4

@@ -52,7 +52,8 @@ def bands_finding(d: pd.DataFrame) -> str:
 
 data = pd.DataFrame({"band_seconds": list(WAIT_BANDS), "answered": answered.values, "missed": missed.values})
 fig = charts.band_distributions(
-    {"Answered calls: time waited": answered.fillna(0), "Missed calls: time waited before hanging up": missed.fillna(0)},
+    {"Answered calls: time waited": answered.fillna(0),
+     "Missed calls: time waited before hanging up": missed.fillna(0)},
     bands_finding(data), sel.subtitle("Share of answered and of missed calls by time waited"), sel.source_line,
     large=sel.large)
 render.chart(sel, fig, data, key="waits_answered_vs_missed", grain="area-band", row_key=["band_seconds"],

@@ -170,7 +170,8 @@ def _legend_rows(fig: go.Figure, base: int, width: float) -> int:
 def _y_label_width(fig: go.Figure, base: int) -> float:
     """Width the y-axis labels and title take: names where the y axis holds categories (a
     horizontal bar chart, a heatmap's weekdays), else numbers and a rotated title."""
-    names = {str(v) for t in fig.data if t.y is not None and (t.type == "heatmap" or getattr(t, "orientation", None) == "h")
+    names = {str(v) for t in fig.data
+             if t.y is not None and (t.type == "heatmap" or getattr(t, "orientation", None) == "h")
              for v in t.y}
     if names:
         return max(text_width(n, base) for n in names) + 16
@@ -224,7 +225,8 @@ def style(fig: go.Figure, title: str, subtitle: str, source: str, large: bool = 
     bottom = source_at + _lines(source) * base * 1.3 + 10
     # As tall as asked (or the text needs, with room for the marks), never taller than the screen.
     limit = MAX_HEIGHT_LARGE if large else MAX_HEIGHT
-    height = min(limit, max(height or (600 if large else 470), int(top + bottom) + (MIN_PLOT_LARGE if large else MIN_PLOT)))
+    min_plot = MIN_PLOT_LARGE if large else MIN_PLOT
+    height = min(limit, max(height or (600 if large else 470), int(top + bottom) + min_plot))
     _fit_y_title(fig, base, height - top - bottom)
     fig.update_layout(
         title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=sub_size, color="#425563")),
@@ -305,7 +307,8 @@ def outcome_shares_by_month(frame: pd.DataFrame, title: str, subtitle: str, sour
         share = frame[col] / frame["inbound"]
         fig.add_bar(x=x, y=share, name=label, marker_color=colour,
                     text=[f"{v:.0%}" if pd.notna(v) and v >= 0.04 else "" for v in share], textposition="inside",
-                    customdata=frame[col], hovertemplate=f"{label}: %{{y:.1%}} (%{{customdata:,}} calls)<extra></extra>")
+                    customdata=frame[col],
+                    hovertemplate=f"{label}: %{{y:.1%}} (%{{customdata:,}} calls)<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", title="Share of inbound calls", range=[0, 1.05])
     fig.update_xaxes(title="Month", type="category")
@@ -526,7 +529,8 @@ def xmr_chart(months: list, points: list, title: str, subtitle: str, source: str
             marker=dict(symbol=symbol, size=15 if large else 13, color=XMR_COLOURS[how], line=OUTLINE),
             # at the first or last month the label runs inwards, clear of the axis's labels
             text=[short] * len(idx),
-            textposition=[("top " if high else "bottom ") + ("right" if i == 0 else "left" if i == len(x) - 1 else "center")
+            textposition=[("top " if high else "bottom ")
+                          + ("right" if i == 0 else "left" if i == len(x) - 1 else "center")
                           for i in idx],
             textfont=dict(size=LARGE_FONT if large else MIN_FONT, color=TEXT), cliponaxis=False,
             customdata=[f"{points[i].describe()}; {XMR_WORDS[how]}" for i in idx],

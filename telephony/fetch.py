@@ -537,7 +537,8 @@ def _page_links(month: dt.date, series: str, base: str, timeout: float, result: 
     missing = [KINDS[k].label for k in sorted(wanted) if KINDS[k].required and k not in found.chosen]
     if not found.chosen:
         result.problems.append(LayoutChanged(
-            f"{what} ({url}) has none of the expected file links ({', '.join(KINDS[k].label for k in sorted(wanted))}); "
+            f"{what} ({url}) has none of the expected file links "
+            f"({', '.join(KINDS[k].label for k in sorted(wanted))}); "
             "the page's layout may have changed. Nothing was fetched from it.", url))
     elif missing:
         result.problems.append(LayoutChanged(

@@ -154,7 +154,8 @@ class Gate:
         for col in frame.columns:
             name = str(col)
             if name not in _ALLOWED_COLUMNS and _FORBIDDEN_COLUMN.search(name):
-                raise Refused(f"{where}: column '{name}' is not allowed (no practice identities, ranks or top/bottom lists)")
+                raise Refused(f"{where}: column '{name}' is not allowed "
+                              "(no practice identities, ranks or top/bottom lists)")
             self.check_text(name, f"{where} column name")
         key = list(key)
         if key and frame.duplicated(key).any():

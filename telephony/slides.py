@@ -1,11 +1,10 @@
 """Slides for the Present view: one finding each, defined as data.
 
 A `SlideDef` names a slide and says how to build it from the chosen PCN and period; building
-returns a `Slide` (headline, chart, the numbers behind it (columns named as telephony/columns.py declares them, so the gate knows
-their kinds),
-the caveat that applies) or None where the loaded data cannot support it (no By Day and Time
-data, too few months), so a deck never shows an empty slide. A new slide (e.g. from a future
-Trends page) is one builder and one line in SLIDES.
+returns a `Slide` (headline, chart, the numbers behind it (columns named as telephony/columns.py
+declares them, so the gate knows their kinds), the caveat that applies) or None where the loaded
+data cannot support it (no By Day and Time data, too few months), so a deck never shows an
+empty slide. A new slide (e.g. from a future Trends page) is one builder and one line in SLIDES.
 
 The context `ctx` is the sidebar's Selection (ui/selection.py), used only through the attributes
 listed in `Context`, so this module needs no Streamlit.

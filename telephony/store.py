@@ -199,7 +199,8 @@ class Store:
             detected = detect(path)
             report.kind = detected.kind
             self._progress(0.05, f"Recognised as {report.kind_label}")
-            if detected.kind in _READ_BY_DUCKDB and (not self._readable(path) or path.name != _disk_name(report.file_name)):
+            if detected.kind in _READ_BY_DUCKDB and (
+                    not self._readable(path) or path.name != _disk_name(report.file_name)):
                 # DuckDB reads this one itself: give it a copy inside the sandbox, named as the
                 # user named it (reject locations show that name).
                 staged_dir = Path(tempfile.mkdtemp(prefix="in-", dir=self.temp_dir))

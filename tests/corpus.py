@@ -13,11 +13,10 @@ this process; cases marked `needs_limits` are left out of runs in a subprocess.
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 from unittest import mock
@@ -27,9 +26,9 @@ import xlsxwriter
 from telephony import limits
 from tests import conftest
 from tests.conftest import (
-    ANSWERED_HEADER, ASPLANDS, DAY_TIME_HEADER, DURATIONS_HEADER, FISHERMEAD, KING_ST, MAP_HEADER, NORTH, PRACPOP_HEADER,
-    WALNUT, Geo, WbRow, WorkbookSpec, answered_row, csv_bytes, day_time_row, durations_row, map_row, pracpop_row,
-    write_summary_workbook,
+    ANSWERED_HEADER, ASPLANDS, DAY_TIME_HEADER, DURATIONS_HEADER, FISHERMEAD, KING_ST, MAP_HEADER, NORTH,
+    PRACPOP_HEADER, WALNUT, Geo, WbRow, WorkbookSpec, answered_row, csv_bytes, day_time_row, durations_row, map_row,
+    pracpop_row, write_summary_workbook,
 )
 
 import datetime as dt

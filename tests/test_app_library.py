@@ -11,7 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from telephony import library
-from tests.app_support import APP, as_shown, SAMPLE, metric, pcn_sum, shown_text, sidebar_widget, table3_rows, upload, visit
+from tests.app_support import (
+    APP, as_shown, SAMPLE, metric, pcn_sum, shown_text, sidebar_widget, table3_rows, upload, visit,
+)
 from tests.test_fetch import site  # noqa: F401  (the fixture)
 
 AUG_FILES = ["Synthetic practice map.csv", "Synthetic list sizes Aug26.csv", "Synthetic CBT Summary August 2026.xlsx",

@@ -62,7 +62,9 @@ MEASURE = """() => {
   const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(e => e.checkVisibility())
     .map(t => { const el = t.querySelector('[style*="--gdg-base-font-style"]') || t; const s = getComputedStyle(el);
       return [s.getPropertyValue('--gdg-base-font-style'), s.getPropertyValue('--gdg-header-font-style')]; });
-  const inFirst = e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; };
+  const inFirst = e => {
+    const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight;
+  };
   const first = [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stPlotlyChart"] .gtitle')]
     .filter(inFirst).map(e => e.textContent);
   // The header bar stays on top of the page as it scrolls: a chart must fit the room under it.
@@ -140,15 +142,18 @@ def grid_px(style: str) -> float:
 def test_the_checks_can_fail():
     """The rules above must catch what a meeting sees: a title cut at the edge, a legend on a
     subtitle, level labels running together, angled labels too close, small text."""
+    def part(kind, text, x, y, w, h, angle=0, font=14):
+        return {"kind": kind, "text": text, "box": {"x": x, "y": y, "w": w, "h": h}, "angle": angle, "font": font}
+
     chart = {"title": "T", "box": {"x": 0, "y": 0, "w": 600, "h": 400}, "fonts": [{"text": "tiny", "font": 11}],
              "parts": [
-                 {"kind": "title", "text": "…and 12% mi", "box": {"x": 10, "y": 5, "w": 640, "h": 24}, "angle": 0, "font": 20},
-                 {"kind": "subtitle", "text": "Share", "box": {"x": 10, "y": 40, "w": 300, "h": 20}, "angle": 0, "font": 16},
-                 {"kind": "legend", "text": "Answered", "box": {"x": 100, "y": 50, "w": 80, "h": 18}, "angle": 0, "font": 14},
-                 {"kind": "xtick", "text": "Monday", "box": {"x": 100, "y": 380, "w": 60, "h": 16}, "angle": 0, "font": 14},
-                 {"kind": "xtick", "text": "Tuesday", "box": {"x": 150, "y": 380, "w": 60, "h": 16}, "angle": 0, "font": 14},
-                 {"kind": "ytick", "text": "a", "box": {"x": 5, "y": 100, "w": 60, "h": 60}, "angle": -45, "font": 18},
-                 {"kind": "ytick", "text": "b", "box": {"x": 15, "y": 100, "w": 60, "h": 60}, "angle": -45, "font": 18},
+                 part("title", "…and 12% mi", 10, 5, 640, 24, font=20),
+                 part("subtitle", "Share", 10, 40, 300, 20, font=16),
+                 part("legend", "Answered", 100, 50, 80, 18),
+                 part("xtick", "Monday", 100, 380, 60, 16),
+                 part("xtick", "Tuesday", 150, 380, 60, 16),
+                 part("ytick", "a", 5, 100, 60, 60, angle=-45, font=18),
+                 part("ytick", "b", 15, 100, 60, 60, angle=-45, font=18),
              ]}
     found = "\n".join(chart_problems(chart, room=360))
     for expected in ("title '…and 12% mi' sticks out", "subtitle 'Share' overlaps legend 'Answered'",

@@ -35,7 +35,7 @@ def written(tmp_path_factory):
     return made, html_path
 
 
-def test_pack_opens_offline_draws_every_chart_and_prints_to_a4(browser, written):  # noqa: F811
+def test_pack_opens_offline_draws_every_chart_and_prints_to_a4(browser, written):
     made, html_path = written
     ctx = browser.new_context(viewport={"width": 1000, "height": 800})
     requests, problems = [], []

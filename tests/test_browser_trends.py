@@ -18,7 +18,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
 pytestmark = pytest.mark.browser
 
 
-def test_trends_page_with_an_event(new_page, app_url):  # noqa: F811  (pytest fixtures)
+def test_trends_page_with_an_event(new_page, app_url):
     page = new_page()
     page.goto(app_url)
     expect_page(page, "Overview", timeout=FIRST_RENDER_TIMEOUT)

@@ -188,7 +188,8 @@ def test_profile_errors_say_what_is_wrong(change, message):
     ('{"format": "something else"}', "is not a call-log mapping profile"),
     ('{"format": "cbt-call-log-profile", "version": 9}', "newer version"),
     ('{"format": "cbt-call-log-profile", "version": 1, "colums": {}}', "unknown setting 'colums'"),
-    ('{"format": "cbt-call-log-profile", "version": 1, "columns": {"outcome": 3}}', "\"columns\" maps 'outcome' to a number; it must be text"),
+    ('{"format": "cbt-call-log-profile", "version": 1, "columns": {"outcome": 3}}',
+     "\"columns\" maps 'outcome' to a number; it must be text"),
 ])
 def test_profile_files_that_are_not_profiles(text, message):
     with pytest.raises(ProfileError, match=re.escape(message)):
@@ -819,7 +820,8 @@ def test_a_saved_profile_fills_every_field_it_holds():
     saved = json.loads((EXAMPLES / "Synthetic X-on call log - August 2026 profile.json").read_text())
     saved |= {"practice": "A81001", "pcn": "U12345", "name": "Our X-on export", "supplier": "generic",
               "date_order": "mdy"}
-    at.file_uploader(key="calllog_profile_file").set_value(("ours.json", json.dumps(saved).encode(), "application/json"))
+    at.file_uploader(key="calllog_profile_file").set_value(
+        ("ours.json", json.dumps(saved).encode(), "application/json"))
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     for key, expected in (("calllog_practice", "A81001"), ("calllog_pcn", "U12345"),

@@ -164,5 +164,6 @@ def test_downloads_a_person_can_use(mode, shared, normal):
     if mode == "normal":
         notes = [n for files in downloads.values() for n, d in files if DISCLOSURE_NOTE in d.decode("utf-8")]
         assert not notes, f"disclosure control is claimed where it was not applied: {notes}"
-        exact = [int(v) for files in downloads.values() for _, d in files for v in re.findall(r",(\d{3,})\n", d.decode())]
+        exact = [int(v) for files in downloads.values() for _, d in files
+                 for v in re.findall(r",(\d{3,})\n", d.decode())]
         assert any(v % 5 for v in exact), "outside shared-screen mode counts are exact"

@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from telephony.readers.workbook import read_workbook
 from telephony.store import Store
 from tests.conftest import (
-    ASPLANDS, DEC_WORKBOOK, JAN_WORKBOOK, WALNUT, WbRow, WorkbookSpec, real_data, summary_excel_row,
+    ASPLANDS, DEC_WORKBOOK, JAN_WORKBOOK, WALNUT, WbRow, WorkbookSpec, summary_excel_row,
     write_summary_workbook,
 )
 

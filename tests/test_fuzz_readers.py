@@ -236,7 +236,8 @@ def zips(draw) -> bytes:
             name = draw(st.sampled_from(names))
             if name in zf.namelist():
                 continue
-            data = b"" if name.endswith("/") else draw(st.one_of(long_csv().map(lambda c: c[1]), st.binary(max_size=200)))
+            data = b"" if name.endswith("/") else draw(
+                st.one_of(long_csv().map(lambda c: c[1]), st.binary(max_size=200)))
             zf.writestr(name, data)
     data = buf.getvalue()
     if draw(st.integers(0, 4)) == 0 and data:

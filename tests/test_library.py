@@ -45,8 +45,9 @@ def publish_july(site) -> None:
         "gp-reg-pat-prac-all": _zip_of(SAMPLE / "Synthetic list sizes Jul26.csv", "gp-reg-pat-prac-all.csv"),
         "gp-reg-pat-prac-map": _zip_of(SAMPLE / "Synthetic practice map.csv", "gp-reg-pat-prac-map.csv"),
     }
-    for saved, path in (("cbt-august-2026.html", CBT_AUG_PATH),
-                        ("registered-patients-august-2026.html", "/pub/patients-registered-at-a-gp-practice/august-2026")):
+    for saved, path in (
+            ("cbt-august-2026.html", CBT_AUG_PATH),
+            ("registered-patients-august-2026.html", "/pub/patients-registered-at-a-gp-practice/august-2026")):
         html = (PAGES / saved).read_text(encoding="utf-8").replace("August", "July").replace("august", "july")
         for href in re.findall(r'href="https://files\.digital\.nhs\.uk/([^"]+)"', html):
             name = unquote(href.rsplit("/", 1)[-1])

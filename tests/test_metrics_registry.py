@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -25,7 +25,7 @@ from tests.app_support import sidebar_widget
 from telephony import metrics
 from telephony.metrics import MEASURES, Measure
 from telephony.store import Store
-from tests.conftest import DEC_WORKBOOK, JAN_WORKBOOK, real_data
+from tests.conftest import DEC_WORKBOOK, JAN_WORKBOOK
 
 DEC, JAN = dt.date(2025, 12, 1), dt.date(2026, 1, 1)
 PCN, OTHER_PCN, ICB = "U00001", "U00002", "QAA"

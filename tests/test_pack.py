@@ -200,7 +200,8 @@ def test_html_is_self_contained_with_plotly_once_and_every_chart(built):
 
 def test_no_practice_identity_or_file_name_in_either_file(built):
     store, made, page, deck = built
-    codes = {r[0] for r in store.con.execute("SELECT practice_code FROM units WHERE practice_code <> 'Unassigned'").fetchall()}
+    codes = {r[0] for r in
+             store.con.execute("SELECT practice_code FROM units WHERE practice_code <> 'Unassigned'").fetchall()}
     names = {r[0] for r in store.con.execute("SELECT name FROM org_names WHERE level = 'practice'").fetchall()}
     files = {r[0] for r in store.con.execute("SELECT file_name FROM sources").fetchall()}
     assert codes and names and files
@@ -213,9 +214,9 @@ def test_no_practice_identity_or_file_name_in_either_file(built):
 
 
 def test_names_from_files_are_escaped_in_html():
-    made = content.Pack(pcn="U00001", pcn_name="<script>alert(1)</script> & Co", icb_name="ICB <b>", start=dt.date(2026, 1, 1),
-                        end=dt.date(2026, 1, 1), made=dt.date(2026, 2, 1), file_kinds=[], synthetic=False,
-                        practices_reporting=3, members=None, findings=[], trends=[], trend_note="",
+    made = content.Pack(pcn="U00001", pcn_name="<script>alert(1)</script> & Co", icb_name="ICB <b>",
+                        start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 1), made=dt.date(2026, 2, 1), file_kinds=[],
+                        synthetic=False, practices_reporting=3, members=None, findings=[], trends=[], trend_note="",
                         definitions=[], caveats=[], privacy=[])
     page = body_text(html.render(made))
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page

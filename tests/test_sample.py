@@ -516,7 +516,8 @@ def test_reference_csvs(sample):
     d, _ = sample
     t3 = unit_rows(sheet(wb_path(d, "August 2026"), "Table 3"))
     named = {r[1]: r for r in t3 if r[1] != "Unassigned"}
-    for month, fname in (("July 2026", "Synthetic list sizes Jul26.csv"), ("August 2026", "Synthetic list sizes Aug26.csv")):
+    for month, fname in (("July 2026", "Synthetic list sizes Jul26.csv"),
+                         ("August 2026", "Synthetic list sizes Aug26.csv")):
         text = (d / fname).read_text()
         rows = list(csv.reader(io.StringIO(text)))
         assert rows[0] == ["PUBLICATION", "EXTRACT_DATE", "TYPE", "SUB_ICB_LOCATION_CODE",

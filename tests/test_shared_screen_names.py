@@ -20,7 +20,8 @@ def _files(folder: Path) -> list[Path]:
             for i, code in enumerate(("A11111", "A22222", "A33333"))]
     rows = [WbRow(g, 1000, 600, 200, 50, 150, 50, answered_wait=(300, 300, 0, 0), answered_duration=(600, 0, 0, 0),
                   missed_wait=(150, 0, 0, 0)) for g in geos]
-    workbook = write_summary_workbook(folder / f"{NAME.title()} Surgery calls.xlsx", WorkbookSpec(dt.date(2026, 1, 1), rows))
+    workbook = write_summary_workbook(folder / f"{NAME.title()} Surgery calls.xlsx",
+                                      WorkbookSpec(dt.date(2026, 1, 1), rows))
     mapping = write_csv(folder / f"{NAME.title()} map.csv", MAP_HEADER, [map_row(g) for g in geos])
     broken = folder / f"{NAME.title()} Surgery call log.xlsx"
     broken.write_bytes(b"not a workbook at all")

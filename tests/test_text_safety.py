@@ -84,7 +84,8 @@ def test_md_text_reads_back_as_written():
 
 
 def test_plotly_escapes_tags_entities_and_latex():
-    assert tx.plotly("<a href='http://h'>x</a> & <b>b</b>") == "&lt;a href='http://h'&gt;x&lt;/a&gt; &amp; &lt;b&gt;b&lt;/b&gt;"
+    assert (tx.plotly("<a href='http://h'>x</a> & <b>b</b>")
+            == "&lt;a href='http://h'&gt;x&lt;/a&gt; &amp; &lt;b&gt;b&lt;/b&gt;")
     assert tx.plotly("$x^2$") == "&#36;x^2&#36;"
     assert tx.plotly("\u202eA\u202c") == "A"
 

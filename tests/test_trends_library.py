@@ -44,7 +44,8 @@ def test_trend_on_the_library_equals_the_files(two_months):
     finally:
         store.close()
     chart = trends.trend(frame, "inbound")
-    expected = [sum(r["count of inbound calls"] or 0 for r in table3_rows(SAMPLE / f"Synthetic CBT Summary {m} 2026.xlsx"))
+    expected = [sum(r["count of inbound calls"] or 0
+                    for r in table3_rows(SAMPLE / f"Synthetic CBT Summary {m} 2026.xlsx"))
                 for m in MONTHS]
     assert [p.value for p in chart.points] == expected
     assert chart.months == (dt.date(2026, 7, 1), dt.date(2026, 8, 1))

@@ -202,7 +202,8 @@ def _outcomes_step(current: dict, header: str | None, supplier: str) -> dict[str
         return {}
     words = insp.values.get(header)
     if words is None:
-        st.error(f"Column '{tx.md(header)}' has more than 60 different values, so it is probably not the outcome column.")
+        st.error(f"Column '{tx.md(header)}' has more than 60 different values, "
+                 "so it is probably not the outcome column.")
         return {}
     signature = (header, supplier, id(base))
     if st.session_state.get("calllog_outcome_sig") != signature:
@@ -284,9 +285,11 @@ def _mapping(sel: Selection, current: dict) -> None:
     store = data.uploads_store()
     insp = current["insp"]
     _salt()
-    title = f" (above the header: '{tx.md(tx.shorten(' / '.join(insp.layout.title), 120))}')" if insp.layout.title else ""
-    st.markdown(f"**{insp.rows:,} rows** read from '{tx.md(current['name'])}'{title}. Check each suggestion and correct "
-                "it where needed; nothing is loaded until you press **Load this call log**.")
+    above = tx.md(tx.shorten(" / ".join(insp.layout.title), 120)) if insp.layout.title else ""
+    title = f" (above the header: '{above}')" if insp.layout.title else ""
+    st.markdown(f"**{insp.rows:,} rows** read from '{tx.md(current['name'])}'{title}. "
+                "Check each suggestion and correct it where needed; "
+                "nothing is loaded until you press **Load this call log**.")
     _use_saved_profile(current)
     st.markdown("##### 1. Which column holds what")
     columns = _columns_step(current)
@@ -306,8 +309,8 @@ def _mapping(sel: Selection, current: dict) -> None:
     pcn = st.text_input("PCN code (needed only for practices the files you loaded do not place in a PCN)",
                         key="calllog_pcn", placeholder="e.g. U49574", max_chars=6)
     if known:
-        st.caption(f"The files loaded (or the synthetic sample) place {'this practice' if practice else 'these practices'}"
-                   f" in PCN {tx.md(known)}.")
+        whom = "this practice" if practice else "these practices"
+        st.caption(f"The files loaded (or the synthetic sample) place {whom} in PCN {tx.md(known)}.")
     name = st.text_input("Name of this mapping", key="calllog_profile_name")
     profile = Profile(columns=columns, outcomes=outcomes, supplier=supplier, date_order=date_order,
                       practice=practice, sites=sites, pcn=code(pcn), name=name.strip())

@@ -51,7 +51,8 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
                  else "**the library:** NHS England's published data" if sel.is_library
                  else f"**your files:** {tx.md(what_is_loaded(session().loaded_uploads()))}" if sel.uploads else "")
         st.caption(":material/cast: **Shared screen:** aggregated PCN views only; no practice is named, ranked "
-                   "or singled out; downloads have disclosure control applied." + (f" Showing {shown}." if shown else ""))
+                   "or singled out; downloads have disclosure control applied."
+                   + (f" Showing {shown}." if shown else ""))
     elif sel.is_sample:
         st.warning("**Showing the synthetic sample**, made up by this tool to show how it works. "
                    "It is not real NHS data. Upload your own files in the sidebar.",
@@ -60,7 +61,8 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
         st.info("**Showing the library: NHS England's published data**, kept on this computer. "
                 "The Data page gets more months.", icon=":material/local_library:")
     elif sel.uploads:
-        names = ", ".join(tx.md(tx.shorten(n)) for n in sel.uploads[:4]) + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else "")
+        names = (", ".join(tx.md(tx.shorten(n)) for n in sel.uploads[:4])
+                 + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else ""))
         try:
             names = sel.gate.check_text(names)
         except Refused:   # a file named after a practice: say how many, not what
@@ -85,7 +87,8 @@ def total_mismatches(sel: Selection, start, end) -> None:
             return "a file"
 
     for month, rows in found.groupby("month", sort=True):
-        lines = [f"- {name(r.file_name)}, {tx.md(r.check_name)}: the file says {r.expected:,.0f}, {r.actual:,.0f} loaded "
+        lines = [f"- {name(r.file_name)}, {tx.md(r.check_name)}: "
+                 f"the file says {r.expected:,.0f}, {r.actual:,.0f} loaded "
                  f"({abs(r.difference):,.0f} {'more' if r.difference > 0 else 'fewer'})" for r in rows.itertuples()]
         st.warning(f"**{pd.Timestamp(month):%B %Y}: loaded figures do not match the file's own totals.** "
                    "Figures for this month may be off by the sizes shown; see the Data page.\n\n"

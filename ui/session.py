@@ -101,7 +101,8 @@ def _sample_key() -> str:
     """A digest of everything the prepared sample depends on: the sample files, the code and SQL
     that load them, and DuckDB's version. Any change makes a new one."""
     digest = hashlib.sha256(duckdb.__version__.encode())
-    code = [*(ROOT / "telephony").rglob("*.py"), *(ROOT / "telephony").rglob("*.sql"), *(ROOT / "queries").rglob("*.sql")]
+    code = [*(ROOT / "telephony").rglob("*.py"), *(ROOT / "telephony").rglob("*.sql"),
+            *(ROOT / "queries").rglob("*.sql")]
     for label, path in [*((p.name, p) for p in sample_files()),
                         *((str(p.relative_to(ROOT)), p) for p in sorted(code))]:
         digest.update(label.encode())

@@ -204,7 +204,8 @@ def build() -> Selection:
     uploads = [r.file_name for r in data.loaded_uploads()]
     return Selection(
         source=source, uploads=uploads, store=store,
-        on_library=source == LIBRARY or (source == UPLOADS and data.uploads_on_library), gate=data.gate(source, policy), policy=policy,
+        on_library=source == LIBRARY or (source == UPLOADS and data.uploads_on_library),
+        gate=data.gate(source, policy), policy=policy,
         pcn=pcn, pcn_name=tx.clean(row["pcn_name"]) if row is not None else "",
         icb=str(row["icb_code"]) if row is not None and pd.notna(row["icb_code"]) else None,
         icb_name=tx.clean(row["icb_name"]) if row is not None and pd.notna(row["icb_name"]) else "",

@@ -117,7 +117,8 @@ def before_after(sel: Selection, frame: pd.DataFrame, recorded: list[trends.Even
         st.info("Record a local event above (its date and what changed) to compare the months before and after it.")
         return
     by_id = {e.event_id: e for e in recorded}
-    chosen = st.selectbox("Event", list(by_id), format_func=lambda i: tx.clean(by_id[i].title), key="before_after_event")
+    chosen = st.selectbox("Event", list(by_id), format_func=lambda i: tx.clean(by_id[i].title),
+                          key="before_after_event")
     event = by_id[chosen]
     st.caption("Months are compared per working day (Monday to Friday less bank holidays in England); the event's "
                "month counts as after it. The months since are judged against the limits of the months before.")

@@ -39,7 +39,9 @@ dl.facts dd, dl.terms dd { margin: 0; }
 dl.terms dt { font-weight: 600; margin-top: 8px; }
 .chart { width: 680px; break-inside: avoid; page-break-inside: avoid; margin: 6px 0; }
 .trend { break-inside: avoid; page-break-inside: avoid; }
-table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0 4px; break-inside: avoid; page-break-inside: avoid; }
+table {
+  border-collapse: collapse; font-size: 12.5px; margin: 8px 0 4px; break-inside: avoid; page-break-inside: avoid;
+}
 caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 th, td { border-bottom: 1px solid #D8DDE0; padding: 2px 8px; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #425563; }

@@ -83,7 +83,8 @@ def _band_case() -> str:
     for text, band in list(normalised.items()):
         normalised.setdefault("-".join(part[1:] if part.startswith("0") else part for part in text.split("-")), band)
 
-    return f"coalesce({_case('time_category', published)}, {_lookup(normalised)}[replace(time_category, ' ', '')])::UTINYINT"
+    return (f"coalesce({_case('time_category', published)}, "
+            f"{_lookup(normalised)}[replace(time_category, ' ', '')])::UTINYINT")
 
 
 def _case(column: str, texts: dict[str, int]) -> str:
@@ -122,7 +123,8 @@ _PROBLEMS = """CASE code
         WHEN 'f' THEN 'Value ' || raw || ' is negative; counts are never negative'
         WHEN 'g' THEN 'Value ' || raw || ' is not a whole number of calls'
         WHEN 'h' THEN 'Value ' || raw || ' is too large to be a count of calls'
-        WHEN 'i' THEN 'Time_Category ''' || coalesce(raw, '') || ''' is not one of the nine published time bands (e.g. 08:00 - 09:59)'
+        WHEN 'i' THEN 'Time_Category ''' || coalesce(raw, '') || ''' is not one of the nine published time bands'
+                      || ' (e.g. 08:00 - 09:59)'
     END AS problem,
     CASE code WHEN 'a' THEN 'PRACTICE_CODE' WHEN 'b' THEN 'PCN_CODE' WHEN 'c' THEN 'Date' WHEN 'd' THEN 'Indicator'
               WHEN 'i' THEN '{label}' ELSE 'Value' END AS problem_column"""
@@ -480,9 +482,11 @@ SELECT
     CASE WHEN band IS NOT NULL AND lo >= [0, 60, 120, 300][band + 1] AND (hi IS NULL OR lo <= hi)
          THEN band::UTINYINT END AS wait_band,
     CASE
-        WHEN NOT known THEN 'bucket ''' || coalesce(raw, '') || ''' is not a seconds bucket such as 0, 1_60, >300 or TOTAL'
+        WHEN NOT known
+            THEN 'bucket ''' || coalesce(raw, '') || ''' is not a seconds bucket such as 0, 1_60, >300 or TOTAL'
         WHEN s <> 'TOTAL' AND (band IS NULL OR lo < [0, 60, 120, 300][band + 1] OR (hi IS NOT NULL AND lo > hi))
-            THEN 'bucket ''' || raw || ''' does not fall inside one of the bands 0-60, 61-120, 121-300, over 300 seconds'
+            THEN 'bucket ''' || raw || ''' does not fall inside one of the bands'
+                 || ' 0-60, 61-120, 121-300, over 300 seconds'
     END AS problem
 FROM b
 """

@@ -38,7 +38,8 @@ def _read_text_csv(con: duckdb.DuckDBPyConnection, path, shape: CsvShape) -> pd.
     names = {f"c{pos}": name for name, pos in shape.columns.items()}
     frame = frame.rename(columns=names)[list(names.values())]
     frame.insert(0, "_row", range(2, len(frame) + 2))
-    return frame.fillna("").apply(lambda col: col.str.strip() if col.dtype == object or str(col.dtype) == "str" else col)
+    return frame.fillna("").apply(
+        lambda col: col.str.strip() if col.dtype == object or str(col.dtype) == "str" else col)
 
 
 def _reject(con, source_id: int, location: str, rows: pd.DataFrame, column: str, reason: str, raw: str) -> None:

@@ -481,7 +481,7 @@ def _workbook_kind(path: Path) -> str:
     if present:
         missing = [n.title() for n in _SUMMARY_SHEETS if n not in present]
         raise FileProblem(
-            f"looks like a Cloud Based Telephony Publication Summary but has no sheet "
+            "looks like a Cloud Based Telephony Publication Summary but has no sheet "
             + " or ".join(f"'{m}'" for m in missing)
             + f". Expected sheets 'Table 3', 'Table 4' and 'Table 5'; its sheets: {', '.join(sheets)}"
         )

@@ -287,7 +287,8 @@ def _resolve_months(tables: list[TableRows], rejects: list[Reject], notes: list[
         if len(months) == 1:
             month = next(iter(months))
             t.rows.loc[unknown, "month"] = month
-            where = "; ".join(f"row {r['_row']} (practice {r['practice_code']}): Month cell read '{_short(r['_month_text'])}'"
+            where = "; ".join(f"row {r['_row']} (practice {r['practice_code']}): "
+                              f"Month cell read '{_short(r['_month_text'])}'"
                               for _, r in odd.head(5).iterrows())
             more = f" and {len(odd) - 5} more" if len(odd) > 5 else ""
             notes.append(f"{t.sheet}: {len(odd)} row{'s' if len(odd) > 1 else ''} with a practice code and counts "
