@@ -4,8 +4,9 @@ files in telephony/loaders/, call logs in telephony/calllog/load.py).
 * units: `intern_units` adds the practices (and shared phone accounts) a file brings;
 * precedence: `replace_overlaps` removes an earlier file's rows for the unit-months a new file of
   the same family covers (the later file wins), and says so in the load report;
-* summaries: `refresh_summaries` rebuilds the monthly summary tables for the months a load
-  touched, `upsert_summary` writes one from the sums a loader staged;
+* summaries: `refresh_summaries` rebuilds the monthly summary tables (and the ICB and England
+  band sums) for the months a load touched, `upsert_summary` writes one from the sums a loader
+  staged; `refresh_areas` rewrites the pages' area table from the first month a load changed;
 * reconciliation: `reconcile_daily` checks By Day and Time against By Durations,
   `record_reconciliation` stores a report's checks, `note_list_size_matches` says how many
   practices matched a list size.
@@ -84,13 +85,18 @@ def replace_overlaps(con: duckdb.DuckDBPyConnection, family: str, new_cov: str, 
         )
 
 
-def refresh_summaries(con: duckdb.DuckDBPyConnection, months: list[dt.date], tables=SUMMARIES) -> None:
+def refresh_summaries(con: duckdb.DuckDBPyConnection, months: list[dt.date], tables=SUMMARIES,
+                      bands: bool = True) -> None:
     """Rebuild the monthly summaries in `tables` for the months just touched, from their daily
-    tables (all units), then `daily_month` from both summaries (small). A CSV load passes no
+    tables (all units), then `daily_month` from both summaries (small), and, with `bands` (the
+    load changed calls_by_band), `area_day_band` for those months. A CSV load passes no
     tables: it has already updated its own summary for the units it covers (`upsert_summary`)."""
     if not months:
         return
     params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
+    if bands:
+        con.execute("DELETE FROM area_day_band WHERE date >= $start AND date < $end", params)
+        queries.run_load_step(con, "area_day_band_sums", **params)
     for table in tables:
         if table not in SUMMARIES:   # the table name goes into SQL text: a fixed allow-list
             raise ValueError(f"no summary table {table!r}")
@@ -99,6 +105,44 @@ def refresh_summaries(con: duckdb.DuckDBPyConnection, months: list[dt.date], tab
         upsert_summary(con, table)
     con.execute("DELETE FROM daily_month WHERE month >= $start AND month < $end", params)
     queries.run_load_step(con, "refresh_daily_month", **params)
+
+
+ALL_MONTHS = dt.date(1900, 1, 1)
+
+
+def refresh_areas(con: duckdb.DuckDBPyConnection, since: dt.date | None = ALL_MONTHS) -> None:
+    """Rewrite `area_unit_month_rows` (the pages' unit-months placed in their areas, read
+    through the view `area_unit_month`) for every month from `since` on. Every load that can
+    change units, monthly figures or list sizes ends with this, inside its transaction, from the
+    first month it changed (a list size counts from its extract month on), so pages never see
+    the table out of step with the facts. `since` None: nothing changed."""
+    if since is None:
+        return
+    con.execute("DELETE FROM area_unit_month_rows WHERE month >= $since", {"since": since})
+    queries.run_load_step(con, "area_unit_month_refresh", since=since)
+
+
+def changed_since(con: duckdb.DuckDBPyConnection, source_id: int, months: list[str]) -> dt.date | None:
+    """The first month a published file (`source_id`, its report's `months`, 'YYYY-MM') changed
+    for `refresh_areas`: its earliest month of figures, or the month of its earliest list size."""
+    listed = con.execute("SELECT date_trunc('month', min(extract_date))::DATE FROM list_sizes WHERE source_id = $s",
+                         {"s": source_id}).fetchall()[0][0]
+    firsts = [dt.date.fromisoformat(f"{m}-01") for m in months] + ([listed] if listed else [])
+    return min(firsts) if firsts else None
+
+
+def fill_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill the tables derived for pages (`area_unit_month_rows`, `area_day_band`) where one is
+    empty but what it derives from is not: a database (or an export) made before they existed."""
+    no_areas, no_bands, months = con.execute(
+        """SELECT (SELECT count(*) = 0 FROM area_unit_month_rows) AND EXISTS (SELECT 1 FROM unit_month),
+                  (SELECT count(*) = 0 FROM area_day_band),
+                  (SELECT list(DISTINCT date_trunc('month', date)::DATE) FROM calls_by_band)""").fetchall()[0]
+    if no_areas:
+        refresh_areas(con)
+    if no_bands and months:
+        params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
+        queries.run_load_step(con, "area_day_band_sums", **params)
 
 
 def upsert_summary(con: duckdb.DuckDBPyConnection, table: str) -> None:

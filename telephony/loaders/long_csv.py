@@ -175,7 +175,9 @@ def _load_members(ctx, members: list[tuple[str, Path, CsvShape]], source_id: int
                      "stg_sums", "stg_files", "stg"):
             con.execute(f"DROP TABLE {name}")
     ctx.progress(0.9, "Summarising by month and reconciling")
-    model.refresh_summaries(con, sorted(months), tables=())
+    # Only By Day and Time changes calls_by_band, and so the ICB and England band sums.
+    model.refresh_summaries(con, sorted(months), tables=(),
+                            bands=any(shape.kind == "by_day_time" for shape in shapes.values()))
     model.reconcile_daily(con, sorted(months), report)
     model.record_reconciliation(con, source_id, report)
     report.months = [f"{m:%Y-%m}" for m in sorted(months)]
