@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from telephony import fetch, model, queries, tempdirs
+from telephony import fetch, limits, model, queries, tempdirs
 from telephony.report import LoadReport
 from telephony.store import Store
 
@@ -248,6 +248,7 @@ def writing(root: str | Path, fresh: bool = False) -> Iterator[Store]:
                 if db.exists() and not fresh:
                     shutil.copyfile(db, work)
                 store = Store(work, temp_dir=temp, read_dirs=[root / "files"])
+            store.con.execute("SET memory_limit = $m", {"m": limits.LIBRARY_WRITER_MEMORY})
             yield store
             store.close()
             if Path(store.path) == work:

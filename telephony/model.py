@@ -134,15 +134,14 @@ def changed_since(con: duckdb.DuckDBPyConnection, source_id: int, months: list[s
 def fill_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Fill the tables derived for pages (`area_unit_month_rows`, `area_day_band`) where one is
     empty but what it derives from is not: a database (or an export) made before they existed."""
-    no_areas, no_bands, months = con.execute(
-        """SELECT (SELECT count(*) = 0 FROM area_unit_month_rows) AND EXISTS (SELECT 1 FROM unit_month),
-                  (SELECT count(*) = 0 FROM area_day_band),
-                  (SELECT list(DISTINCT date_trunc('month', date)::DATE) FROM calls_by_band)""").fetchall()[0]
+    no_areas, no_bands = con.execute(
+        """SELECT NOT EXISTS (SELECT 1 FROM area_unit_month_rows) AND EXISTS (SELECT 1 FROM unit_month),
+                  NOT EXISTS (SELECT 1 FROM area_day_band) AND EXISTS (SELECT 1 FROM calls_by_band)""").fetchall()[0]
     if no_areas:
         refresh_areas(con)
-    if no_bands and months:
-        params = {"start": min(months), "end": (pd.Timestamp(max(months)) + pd.offsets.MonthBegin(1)).date()}
-        queries.run_load_step(con, "area_day_band_sums", **params)
+    if no_bands:
+        first, last = con.execute("SELECT min(date), max(date) FROM calls_by_band").fetchall()[0]
+        queries.run_load_step(con, "area_day_band_sums", start=first, end=last + dt.timedelta(days=1))
 
 
 def upsert_summary(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -157,6 +156,13 @@ def upsert_summary(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def reconcile_daily(con: duckdb.DuckDBPyConnection, months: list[dt.date], report: LoadReport) -> None:
     """By Day and Time and By Durations must sum to the same all-indicator total each month."""
     for month in months:
+        # Nothing to compare until both families cover the month (the first of the two zips
+        # loaded): then the sums, each a scan of a month of daily rows, are not worked out.
+        if not con.execute(
+                """SELECT EXISTS (SELECT unit_id FROM coverage WHERE month = $m AND family = 'by_day_time'
+                                  INTERSECT SELECT unit_id FROM coverage WHERE month = $m AND family = 'durations')""",
+                {"m": month}).fetchall()[0][0]:
+            continue
         row = con.execute(
             """
             WITH common AS (
