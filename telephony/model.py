@@ -48,7 +48,10 @@ def intern_units(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
         f"""
         INSERT INTO units
         -- Ids from the table, not a sequence: a sequence would move on even when the load is rolled back.
-        SELECT (SELECT coalesce(max(unit_id), 0) FROM units) + row_number() OVER (),
+        -- Numbered in code order, so a PCN's practices get neighbouring ids: the daily rows are
+        -- kept in id order (calls_by_band), and a page reading one PCN then skips the rest unread.
+        SELECT (SELECT coalesce(max(unit_id), 0) FROM units)
+               + row_number() OVER (ORDER BY region_code, icb_code, sub_icb_code, pcn_code, practice_code),
                practice_code, pcn_code, sub_icb_code, icb_code, region_code, geo_key
         FROM (SELECT DISTINCT *, {GEO_KEY} AS geo_key FROM ({rows_sql})) n
         WHERE geo_key NOT IN (SELECT geo_key FROM units)
