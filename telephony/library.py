@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from telephony import fetch, queries, tempdirs
+from telephony import fetch, limits, model, queries, tempdirs
 from telephony.report import LoadReport
 from telephony.store import Store
 
@@ -150,6 +150,7 @@ class Reader:
             con.execute(f'DROP TABLE IF EXISTS "{table}"')
             con.execute(f'CREATE VIEW "{table}" AS SELECT *{columns} FROM '
                         f"read_parquet(getvariable('{table}_files'), hive_partitioning = {how != 'single'})")
+        model.fill_derived(con)   # an export made before the pages' derived tables existed
         return con
 
     def _set_variables(self, cursor) -> None:
@@ -247,6 +248,7 @@ def writing(root: str | Path, fresh: bool = False) -> Iterator[Store]:
                 if db.exists() and not fresh:
                     shutil.copyfile(db, work)
                 store = Store(work, temp_dir=temp, read_dirs=[root / "files"])
+            store.con.execute("SET memory_limit = $m", {"m": limits.LIBRARY_WRITER_MEMORY})
             yield store
             store.close()
             if Path(store.path) == work:

@@ -55,4 +55,9 @@ MAX_SHARED_STRINGS = 5_000_000   # entries a workbook's shared-string table decl
 # national workbook reads in under 3 s even on a busy 2-core machine: 2 minutes is a wide margin,
 # and no user is left waiting long on a file that hangs the reader.
 READER_MEMORY_BYTES = 4 * GB
+# DuckDB's memory while writing a library (fetch, load --library, the app's Get button). Without
+# a cap it keeps up to 80% of the machine's memory in its buffers while loading month after
+# month; past the cap it works through its temporary folder, a little slower, and the app beside
+# it keeps room.
+LIBRARY_WRITER_MEMORY = "1GB"
 READER_SECONDS = 120

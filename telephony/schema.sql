@@ -118,6 +118,19 @@ CREATE TABLE IF NOT EXISTS bucket_month (
     PRIMARY KEY (month, unit_id)
 );
 
+-- Grain: area (each ICB, and England) x date x indicator x time band: calls_by_band summed, so
+-- the pages' daily and time-band figures for an ICB or England read a few thousand rows a month,
+-- not millions. Rebuilt for the months a load touches (queries/load/area_day_band_sums.sql).
+-- Read through the area_band view (queries/staging/views.sql).
+CREATE TABLE IF NOT EXISTS area_day_band (
+    level     VARCHAR NOT NULL,     -- icb | england
+    area_code VARCHAR NOT NULL,
+    date      DATE NOT NULL,
+    indicator UTINYINT NOT NULL,
+    band      UTINYINT NOT NULL,
+    value     BIGINT NOT NULL
+);
+
 -- Grain: practice (unit) x month, the two summaries above side by side (rebuilt from them, which
 -- is cheap, after each CSV load). Used wherever no workbook covers the unit-month (see
 -- unit_month in queries/staging/views.sql).

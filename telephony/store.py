@@ -36,7 +36,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from telephony import limits, loaders, metrics, queries, tempdirs
+from telephony import limits, loaders, metrics, model, queries, tempdirs
 from telephony.holidays import BANK_HOLIDAYS_ENGLAND
 from telephony.problems import FileProblem, first_line
 from telephony.readers import csv_long
@@ -111,6 +111,7 @@ class Store:
         # The measures' SQL comes from the registry (telephony/metrics.py), its one definition.
         self.con.execute(metrics.staging_sql(STAGING.read_text(encoding="utf-8")))
         csv_long.install(self.con)
+        model.fill_derived(self.con)
         self._sandbox()
 
     def _sandbox(self) -> None:
@@ -227,6 +228,7 @@ class Store:
                     .df()
                     .to_dict("records")
                 )
+                model.refresh_areas(self.con, model.changed_since(self.con, source_id, report.months))
                 note = _name_note(report.file_name, detected.kind)
                 if note:
                     report.notes.append(note)
@@ -268,7 +270,8 @@ class Store:
 
         self.con.execute("BEGIN TRANSACTION")
         try:
-            yield_to_published(self, report)
+            if yield_to_published(self, report):
+                model.refresh_areas(self.con)
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             _rollback(self.con)

@@ -22,7 +22,7 @@ import pytest
 
 from tests.app_support import sidebar_widget
 
-from telephony import metrics
+from telephony import metrics, model
 from telephony.metrics import MEASURES, Measure
 from telephony.store import Store
 from tests.conftest import DEC_WORKBOOK, JAN_WORKBOOK
@@ -267,6 +267,7 @@ def evaluate(store: Store, case: Case) -> dict:
          for r in case.rows])
     if case.lists:
         con.executemany("INSERT INTO list_sizes VALUES (?, ?, ?, 1)", list(case.lists))
+    model.refresh_areas(con)   # as every load ends: the pages' area table follows the facts
     frame = con.execute(
         "SELECT * FROM area_metrics($start, $end, $per_month) WHERE level = $level AND area_code = $code",
         {"start": case.start, "end": case.end, "per_month": case.per_month, "level": case.level,

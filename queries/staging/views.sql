@@ -35,14 +35,25 @@ LEFT JOIN LATERAL (
     ORDER BY l.extract_date DESC LIMIT 1
 ) ls ON u.practice_code <> 'Unassigned';
 
--- area_unit_month: each unit-month once per area it belongs to (its PCN, ICB and England).
+-- area_unit_month_source: each unit-month once per area it belongs to (its PCN, ICB and England).
 -- A shared account counts in a PCN only where it was published with a real PCN code.
-CREATE OR REPLACE VIEW area_unit_month AS
-SELECT 'pcn' AS level, pcn_code AS area_code, * FROM stg_unit_month WHERE pcn_is_real
+CREATE OR REPLACE VIEW area_unit_month_source AS
+WITH s AS MATERIALIZED (SELECT * FROM stg_unit_month)
+SELECT 'pcn' AS level, pcn_code AS area_code, * FROM s WHERE pcn_is_real
 UNION ALL
-SELECT 'icb', icb_code, * FROM stg_unit_month WHERE icb_code <> 'Unmapped'
+SELECT 'icb', icb_code, * FROM s WHERE icb_code <> 'Unmapped'
 UNION ALL
-SELECT 'england', 'E92000001', * FROM stg_unit_month;
+SELECT 'england', 'E92000001', * FROM s;
+
+-- area_unit_month: the same rows, kept as a table (area_unit_month_rows) that every load
+-- rewrites inside its transaction, from the first month it changed (telephony.model.
+-- refresh_areas, queries/load/area_unit_month_refresh.sql), sorted by area and month. Pages read
+-- the table instead of working out precedence, geography and list sizes for every unit-month
+-- on every query: with a year of national data that was most of each page's time. A database
+-- made before the table existed gets it filled when a store next opens it (model.fill_derived).
+CREATE TABLE IF NOT EXISTS area_unit_month_rows AS SELECT * FROM area_unit_month_source WHERE false;
+
+CREATE OR REPLACE VIEW area_unit_month AS SELECT * FROM area_unit_month_rows;
 
 -- The metric definitions, once. area_metrics(start, end, per_month) returns one row per area
 -- and month (per_month = true) or per area for the whole period (false, month = start).
@@ -105,12 +116,14 @@ SELECT *,
        -- {measures}
 FROM counts;
 
--- area_unit_day_band (grain: area x unit x date x time band): the daily CSV detail with each
--- unit placed in its areas, as area_unit_month does for months.
+-- area_band (grain: area x date x time band x indicator, with a PCN's rows per unit): the daily
+-- CSV detail placed in its areas, as area_unit_month does for months. A PCN's few practices are
+-- read from calls_by_band itself; ICBs and England from area_day_band, the same rows summed once
+-- at load (telephony.model.refresh_summaries): summing a year of England's rows on every page
+-- took seconds.
 CREATE OR REPLACE VIEW area_band AS
-SELECT 'pcn' AS level, u.pcn_code AS area_code, b.* FROM calls_by_band b JOIN units u USING (unit_id)
+SELECT 'pcn' AS level, u.pcn_code AS area_code, b.date, b.indicator, b.band, b.value
+FROM calls_by_band b JOIN units u USING (unit_id)
 WHERE regexp_full_match(u.pcn_code, 'U\d{5}')
 UNION ALL
-SELECT 'icb', u.icb_code, b.* FROM calls_by_band b JOIN units u USING (unit_id) WHERE u.icb_code <> 'Unmapped'
-UNION ALL
-SELECT 'england', 'E92000001', b.* FROM calls_by_band b;
+SELECT level, area_code, date, indicator, band, value FROM area_day_band;

@@ -201,6 +201,7 @@ def load_call_log(store, path: str | Path, profile: Profile, *, name: str | None
             report.source_id = source_id
             _load(store, path, layout, profile, source_id, report, salt or session_salt(), staged_dir)
             _drop_temp(con)
+            model.refresh_areas(con)   # every month: simpler than tracking what a log and its precedence changed
             report.status = "loaded"
             report.rejects = con.execute(
                 """SELECT location, row_number, column_name AS column, reason, raw FROM rejects

@@ -119,10 +119,13 @@ def _load_members(ctx, members: list[tuple[str, Path, CsvShape]], source_id: int
         # Rows of another region's CSV in the same zip are new units, not overlaps.
         model.replace_overlaps(con, family, "stg_cov", report)
         if family == "by_day_time":
+            # In unit order (units are numbered in code order, model.intern_units): a page's
+            # query for one PCN reads only the row groups holding its practices.
             con.execute(
                 """INSERT INTO calls_by_band
                    SELECT s.day, u.unit_id, s.ind, s.band, s.value, $s
-                   FROM stg s JOIN units u ON u.geo_key = s.geo WHERE s.value IS NOT NULL""",
+                   FROM stg s JOIN units u ON u.geo_key = s.geo WHERE s.value IS NOT NULL
+                   ORDER BY u.unit_id""",
                 {"s": source_id},
             )
             # The monthly summary of the units this file covers, from the staged sums.
@@ -175,7 +178,9 @@ def _load_members(ctx, members: list[tuple[str, Path, CsvShape]], source_id: int
                      "stg_sums", "stg_files", "stg"):
             con.execute(f"DROP TABLE {name}")
     ctx.progress(0.9, "Summarising by month and reconciling")
-    model.refresh_summaries(con, sorted(months), tables=())
+    # Only By Day and Time changes calls_by_band, and so the ICB and England band sums.
+    model.refresh_summaries(con, sorted(months), tables=(),
+                            bands=any(shape.kind == "by_day_time" for shape in shapes.values()))
     model.reconcile_daily(con, sorted(months), report)
     model.record_reconciliation(con, source_id, report)
     report.months = [f"{m:%Y-%m}" for m in sorted(months)]
