@@ -26,6 +26,8 @@ def test_trends_page_with_an_event(new_page, app_url):
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(7)
     expect(page.get_by_text("Trial limits: fewer than 12 months").first).to_be_visible()
 
+    # The events panel starts closed (the first screen is for the first chart): open it.
+    page.get_by_test_id("stExpander").filter(has_text="Local events").locator("summary").click()
     for part, digits in (("day", "03"), ("month", "06"), ("year", "2026")):   # the date's segments
         segment = page.get_by_role("spinbutton", name=f"{part}, Date")
         segment.click()
