@@ -173,3 +173,22 @@ def test_a_bad_upload_gets_a_plain_message_and_no_traceback(tmp_path):
     at = visit(at, "data")
     errors = [e.value for e in at.error]
     assert any(md("notes.csv") in e and "matches none of the published CSV layouts" in e for e in errors), errors
+
+
+def test_a_chosen_period_sticks_and_follows_the_user_across_pages():
+    """The Period range slider: a changed period is the one every page then shows (it once
+    snapped back to all months, the slider returning one month where it showed two handles)."""
+    import datetime as dt
+
+    from tests.app_support import sidebar_widget, start_app, visit
+
+    at = start_app()
+    period = sidebar_widget(at, "select_slider", "period")
+    months = list(period.options)
+    assert len(months) >= 4, months
+    period.set_value((dt.date(2026, 4, 1), dt.date(2026, 6, 1))).run()
+    for page in ("overview", "waits", "outcomes", "overview"):
+        at = visit(at, page)
+        assert not at.exception, at.exception
+        assert sidebar_widget(at, "select_slider", "period").value == (dt.date(2026, 4, 1), dt.date(2026, 6, 1))
+        assert any("Apr 2026 to Jun 2026" in m.value for m in at.markdown), page

@@ -77,6 +77,13 @@ def _seeded(name: str, default) -> dict:
     ui/legacy_pages.py)."""
     st.session_state.setdefault(f"chosen_{name}", default)
     key = _key(name)
+    if isinstance(default, tuple):
+        # A range slider: Streamlit tells a range from a single value by the `value` argument,
+        # not by the state set before it (set that way, the slider shows two handles and sends
+        # back one value, so a changed period snapped back). The value is given instead; a
+        # widget with state keeps it, and `choose` draws a new one where code changes it.
+        return {"key": key, "value": st.session_state[f"chosen_{name}"], "on_change": _copy_choice,
+                "args": (key, name)}
     st.session_state[key] = st.session_state[f"chosen_{name}"]
     return {"key": key, "on_change": _copy_choice, "args": (key, name)}
 
