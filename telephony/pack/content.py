@@ -100,24 +100,19 @@ class CachedStore:
     def query(self, name: str, **params) -> pd.DataFrame:
         key = (name, *sorted(params.items()))
         if key not in self._seen:
-            self._seen[key] = self.store.query(name, **params)
+            self._seen[key] = self._fetch(name, params)
         return self._seen[key].copy()
 
+    def _fetch(self, name: str, params: dict) -> pd.DataFrame:
+        return self.store.query(name, **params)
 
-class ControlledStore:
+
+class ControlledStore(CachedStore):
     """A store whose query results hold disclosure-controlled figures (see the module docstring).
     Only the queries the findings use are known: a new one must say how its figures are rounded."""
 
-    def __init__(self, store: CachedStore):
-        self.store = store
-        self.con = store.con
-        self._seen: dict[tuple, pd.DataFrame] = {}
-
-    def query(self, name: str, **params) -> pd.DataFrame:
-        key = (name, *sorted(params.items()))
-        if key not in self._seen:
-            self._seen[key] = self._controlled(name, self.store.query(name, **params))
-        return self._seen[key].copy()
+    def _fetch(self, name: str, params: dict) -> pd.DataFrame:
+        return self._controlled(name, self.store.query(name, **params))
 
     def _controlled(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if name in ("area_month_metrics", "area_period_metrics"):
