@@ -97,6 +97,6 @@ if len(monthly) > 1:
                             "Series break: one supplier's method changed", large=sel.large)
     render.chart(sel, fig, data, key="waits_by_month", grain="area-month", row_key=["month"], finding=trend_finding,
                  name="answered wait bands by month", caveats=wait_caveats)
-if sel.end and sel.start and sel.start.isoformat() < "2026-06-01" <= sel.end.isoformat():
+if spans_break:
     st.caption("Wait times break in series in June 2026, when one supplier corrected its method: compare months "
                "either side of it with care.")
