@@ -345,7 +345,8 @@ class FolderEvents:
         date, text = _checked(date, label)
         with _FILE_LOCK:
             rows = self._read()
-            event_id = 1 + max((int(r.get("id", 0)) for r in rows if isinstance(r, dict)), default=0)
+            # Past every id in the file, a hand-edited entry's too (a shared id would be removed twice).
+            event_id = 1 + max((r["id"] for r in rows if isinstance(r, dict) and type(r.get("id")) is int), default=0)
             rows.append({"id": event_id, "date": date.isoformat(), "label": text,
                          "recorded": dt.datetime.now().isoformat(timespec="seconds")})
             self._write(rows)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from telephony import library, trends
-from tests.app_support import APP, SAMPLE, table3_rows, visit
+from tests.app_support import SAMPLE, table3_rows, visit
+from tests.test_app_library import open_app
 
 MONTHS = ("July", "August")
 FILES = ["Synthetic practice map.csv", "Synthetic list sizes Jul26.csv", "Synthetic list sizes Aug26.csv",
@@ -29,12 +29,7 @@ def two_months(tmp_path_factory):
 
 
 def open_trends(monkeypatch, root) -> AppTest:
-    monkeypatch.setattr(sys, "argv", [APP, "--library", str(root)])
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.run()
-    assert not at.exception, at.exception
-    return visit(at, "trends")
+    return visit(open_app(monkeypatch, "--library", str(root)), "trends")
 
 
 def test_trend_on_the_library_equals_the_files(two_months):
@@ -99,6 +94,9 @@ def test_folder_events_order_ids_and_checks(tmp_path):
     rows = json.loads((tmp_path / trends.EVENTS_FILE).read_text())
     (tmp_path / trends.EVENTS_FILE).write_text(json.dumps([*rows, {"id": "x", "date": "soon"}]))
     assert book.list() == [early]
+    # The entry whose id is not a number does not stop the next event getting an id of its own.
+    added = book.add(dt.date(2026, 6, 1), "callback queue")
+    assert book.list() == [early, added] and added.event_id > early.event_id
 
 
 def test_event_book_follows_the_store(two_months, tmp_path):
