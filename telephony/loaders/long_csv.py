@@ -179,9 +179,12 @@ def _load_members(ctx, members: list[tuple[str, Path, CsvShape]], source_id: int
             con.execute(f"DROP TABLE {name}")
     ctx.progress(0.9, "Summarising by month and reconciling")
     # Only By Day and Time changes calls_by_band, and so the ICB and England band sums.
-    model.refresh_summaries(con, sorted(months), tables=(),
-                            bands=any(shape.kind == "by_day_time" for shape in shapes.values()))
-    model.reconcile_daily(con, sorted(months), report)
+    kinds = {shape.kind for shape in shapes.values()}
+    model.refresh_summaries(con, sorted(months), tables=(), bands="by_day_time" in kinds)
+    # Only those two families are compared: a Calls Answered Metric file changes neither side,
+    # so loading one would only repeat the check (two scans of the month's daily rows).
+    if kinds & {"by_day_time", "by_durations"}:
+        model.reconcile_daily(con, sorted(months), report)
     model.record_reconciliation(con, source_id, report)
     report.months = [f"{m:%Y-%m}" for m in sorted(months)]
     stats = con.execute(
