@@ -15,9 +15,9 @@ if not render.need_pcn(sel):
 
 cells = sel.store.query("demand_by_weekday_band", **sel.area("pcn"))
 if cells.empty:
-    st.info("Demand by day and time needs the practice-level **By Day and Time** data, which the loaded files "
-            "do not hold for this PCN and period. Upload NHS England's "
-            "`Cloud Based Telephony By Day and Time - <Month YYYY>.zip` for the months you want to see.")
+    st.info("Demand by day and time needs the practice-level **By Day and Time** data (NHS England's "
+            "`Cloud Based Telephony By Day and Time - <Month YYYY>.zip`), which the data shown does not hold "
+            f"for this PCN and period. {render.how_to_add(sel)}")
     st.stop()
 
 total = cells["calls"].sum()

@@ -38,7 +38,8 @@ render.chart(sel, fig, data, key="outcomes_by_month", grain="area-month", row_ke
 
 bands = sel.store.query("outcomes_by_band", **sel.area("pcn"))
 if bands.empty:
-    st.info("Outcomes by time of day need the practice-level **By Day and Time** zip for these months.")
+    st.info("Outcomes by time of day need the practice-level **By Day and Time** zip for these months. "
+            f"{render.how_to_add(sel)}")
 else:
     EVENING = [TIME_BANDS[b] for b in (0, 1, 7, 8)]
 

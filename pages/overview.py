@@ -47,9 +47,9 @@ for start in range(0, len(tiles), per_row):
         column.metric(label, value, help=help_text)
 
 if pd.isna(rate):
-    st.caption(f"**Calls per 1,000 patients** needs the practices' list sizes: add NHS England's "
-               f"*Patients Registered at a GP Practice* file ({LIST_SIZE_FILES}) for {sel.period_label} "
-               "with **Add your files** in the sidebar.")
+    st.caption(f"**Calls per 1,000 patients** needs the practices' list sizes, in NHS England's "
+               f"*Patients Registered at a GP Practice* file ({LIST_SIZE_FILES}) for {sel.period_label}. "
+               f"{render.how_to_add(sel)}")
 
 st.subheader("Beside the ICB and England")
 st.caption("Reference values for the same period, not a ranking. Systems are set up differently in every "

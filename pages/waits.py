@@ -28,7 +28,7 @@ def band_counts(prefix: str) -> pd.Series:
 answered, missed, duration = band_counts("answered_wait"), band_counts("missed_wait"), band_counts("answered_duration")
 if answered.isna().all() and missed.isna().all():
     st.info("Wait times need the Publication Summary workbook (Tables 4 and 5) or the practice-level "
-            "**Calls Answered Metric** and **By Durations** zips for these months.")
+            f"**Calls Answered Metric** and **By Durations** zips for these months. {render.how_to_add(sel)}")
     st.stop()
 
 tiles = [metrics.by_id(m) for m in ("answered_within_2min_share", "missed_wait_0_share", "answered_duration_3_share")]

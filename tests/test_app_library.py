@@ -137,3 +137,20 @@ def test_the_switch_to_new_uploads_is_made_until_a_run_shows_them(monkeypatch, a
     assert sidebar_widget(at, "radio", "data_source").value == "library"
     assert any("Your 1 uploaded file is loaded" in c.value for c in at.sidebar.caption), \
         [c.value for c in at.sidebar.caption]
+
+
+def test_a_page_missing_files_says_where_to_get_them_for_the_data_shown(monkeypatch, tmp_path):
+    # A library of the workbook alone has no By Day and Time: its Demand page points to the Data
+    # page's fetch; a session of uploads alone (no library) points to the sidebar's uploads.
+    root = tmp_path / "library"
+    reports = library.add_files(root, [SAMPLE / "Synthetic CBT Summary August 2026.xlsx"])
+    assert [r.status for r in reports] == ["loaded"]
+    on_library = visit(open_app(monkeypatch, "--library", str(root)), "demand")
+    info = " ".join(i.value for i in on_library.info)
+    assert "needs the practice-level **By Day and Time** data" in info and "on the **Data** page" in info, info
+
+    uploads = open_app(monkeypatch, "--library", str(tmp_path / "none"))
+    upload(uploads, [SAMPLE / "Synthetic CBT Summary August 2026.xlsx"])
+    assert sidebar_widget(uploads, "radio", "data_source").value == "uploads"
+    info = " ".join(i.value for i in visit(uploads, "demand").info)
+    assert "with **Add your files** in the sidebar" in info and "Data** page" not in info, info

@@ -96,6 +96,15 @@ def total_mismatches(sel: Selection, start, end) -> None:
                    icon=":material/warning:")
 
 
+def how_to_add(sel: Selection) -> str:
+    """Where the files a page lacks come from, for the data on show: on the library, its Data
+    page fetches a month's files (all of them); otherwise they are added in the sidebar."""
+    if sel.is_library or sel.on_library:
+        return ("Get those months on the **Data** page (*Get NHS England's data* fetches all of a month's files), "
+                "or add the files for this session with **Add your files** in the sidebar.")
+    return "Add them with **Add your files** in the sidebar."
+
+
 def need_pcn(sel: Selection) -> bool:
     """Stop the page with a plain message when there is nothing to show. True if it can go on."""
     if sel.pcn is None:
