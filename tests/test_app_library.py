@@ -148,6 +148,8 @@ def test_a_page_missing_files_says_where_to_get_them_for_the_data_shown(monkeypa
     on_library = visit(open_app(monkeypatch, "--library", str(root)), "demand")
     info = " ".join(i.value for i in on_library.info)
     assert "needs the practice-level **By Day and Time** data" in info and "on the **Data** page" in info, info
+    on_data = " ".join(i.value for i in visit(on_library, "data").info)   # there, the fetch is below
+    assert "More months: *Get NHS England's data* below" in on_data and "Data page gets" not in on_data, on_data
 
     uploads = open_app(monkeypatch, "--library", str(tmp_path / "none"))
     upload(uploads, [SAMPLE / "Synthetic CBT Summary August 2026.xlsx"])

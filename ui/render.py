@@ -59,7 +59,8 @@ def page_header(sel: Selection, title: str, intro: str = "", *, about_pcn: bool 
                    icon=":material/science:")
     elif sel.is_library:
         st.info("**Showing the library: NHS England's published data**, kept on this computer. "
-                "The Data page gets more months.", icon=":material/local_library:")
+                + ("More months: *Get NHS England's data* below." if title == "Data"
+                   else "The Data page gets more months."), icon=":material/local_library:")
     elif sel.uploads:
         names = (", ".join(tx.md(tx.shorten(n)) for n in sel.uploads[:4])
                  + (f" and {len(sel.uploads) - 4} more" if len(sel.uploads) > 4 else ""))
