@@ -6,7 +6,7 @@ import streamlit as st
 from telephony import caveats, charts
 from telephony.formats import TIME_BANDS
 from ui import current, render
-from ui.render import fmt_share
+from ui.render import fmt_share, share
 
 sel = current()
 render.page_header(sel, "Demand", "When calls arrive: weekday and time of day. Counts calls, not people.")
@@ -34,8 +34,7 @@ def peak_finding(d: pd.DataFrame) -> str:
     peak = d[(d["weekday"] == charts.WEEKDAY_LABELS[0]) & (d["time_band"] == TIME_BANDS[2])]
     total_calls = d["period_total"].iloc[0] if len(d) else None
     part = peak["calls"].sum() if len(peak) and not peak["calls"].isna().all() else None
-    share = None if part is None or pd.isna(total_calls) or not total_calls else part / total_calls
-    return f"Monday 08:00-10:00 alone brings {fmt_share(share)} of the period's calls"
+    return f"Monday 08:00-10:00 alone brings {fmt_share(share(part, total_calls))} of the period's calls"
 
 
 data = cells.assign(weekday=[charts.WEEKDAY_LABELS[d - 1] for d in cells["weekday"]],

@@ -6,7 +6,7 @@ import streamlit as st
 from telephony import caveats, charts
 from telephony.formats import TIME_BANDS
 from ui import current, render
-from ui.render import fmt_count, fmt_share
+from ui.render import fmt_count, fmt_share, share
 
 sel = current()
 render.page_header(sel, "Outcomes", "Answered, ended in the automated menu (IVR), callback requested, or missed.")
@@ -16,11 +16,6 @@ if not render.need_pcn(sel):
 monthly = sel.store.query("area_month_metrics", **sel.area("pcn"))
 cols = ["inbound", "answered", "ended_in_ivr", "callback_requested", "missed", "balance_gap"]
 SHARES = ["answered_share", "ivr_share", "callback_requested_share", "missed_share"]
-
-
-def share(part, whole) -> float | None:
-    """part ÷ whole of (possibly controlled) figures: None where either is unknown or whole is 0."""
-    return None if pd.isna(part) or pd.isna(whole) or not whole else float(part) / float(whole)
 
 
 def month_finding(d: pd.DataFrame) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from telephony import caveats, charts, metrics
 from telephony.formats import WAIT_BANDS
 from ui import current, render
-from ui.render import fmt_share
+from ui.render import fmt_share, share
 
 sel = current()
 render.page_header(sel, "Waits", "Time to answer, time before a missed caller hung up, and call length.")
@@ -36,11 +36,6 @@ for column, m in zip(st.columns(len(tiles)), tiles):
     column.metric(m.label, fmt_share(pcn[m.id]), help=m.help)
 spans_break = sel.start < caveats.WAIT_BREAK <= sel.end
 wait_caveats = [caveats.WAIT_BREAK_SPANNED if spans_break else caveats.IN_DEVELOPMENT]
-
-
-def share(part, whole) -> float | None:
-    """part ÷ whole of (possibly controlled) figures: None where either is unknown or whole is 0."""
-    return None if pd.isna(part) or pd.isna(whole) or not whole else float(part) / float(whole)
 
 
 def bands_finding(d: pd.DataFrame) -> str:

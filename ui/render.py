@@ -299,3 +299,8 @@ def fmt_count(v) -> str:
 
 def fmt_share(v, digits: int = 1) -> str:
     return "–" if v is None or pd.isna(v) else f"{v:.{digits}%}"
+
+
+def share(part, whole) -> float | None:
+    """part ÷ whole of (possibly controlled) figures: None where either is unknown or whole is 0."""
+    return None if pd.isna(part) or pd.isna(whole) or not whole else float(part) / float(whole)
