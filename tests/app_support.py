@@ -10,6 +10,8 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
+from telephony import library
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 REAL = ROOT.parent / "shared" / "data" / "real"
@@ -26,6 +28,13 @@ def start_app() -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def sample_library(root: Path, names: list[str]) -> Path:
+    """A library at `root` of the sample files `names` (data/sample), every one of them loaded."""
+    reports = library.add_files(root, [SAMPLE / name for name in names])
+    assert [r.status for r in reports] == ["loaded"] * len(names), [r.message for r in reports]
+    return root
 
 
 def upload(at: AppTest, paths: list[Path]) -> AppTest:

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from telephony import library
 from tests.app_support import (
-    APP, as_shown, SAMPLE, metric, pcn_sum, shown_text, sidebar_widget, table3_rows, upload, visit,
+    APP, as_shown, SAMPLE, metric, pcn_sum, sample_library, shown_text, sidebar_widget, table3_rows, upload,
+    visit,
 )
 from tests.test_fetch import site  # noqa: F401  (the fixture)
 
@@ -22,10 +23,7 @@ AUG_FILES = ["Synthetic practice map.csv", "Synthetic list sizes Aug26.csv", "Sy
 
 @pytest.fixture(scope="module")
 def august_library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("library")
-    reports = library.add_files(root, [SAMPLE / name for name in AUG_FILES])
-    assert [r.status for r in reports] == ["loaded"] * len(AUG_FILES)
-    return root
+    return sample_library(tmp_path_factory.mktemp("library"), AUG_FILES)
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +140,7 @@ def test_the_switch_to_new_uploads_is_made_until_a_run_shows_them(monkeypatch, a
 def test_a_page_missing_files_says_where_to_get_them_for_the_data_shown(monkeypatch, tmp_path):
     # A library of the workbook alone has no By Day and Time: its Demand page points to the Data
     # page's fetch; a session of uploads alone (no library) points to the sidebar's uploads.
-    root = tmp_path / "library"
-    reports = library.add_files(root, [SAMPLE / "Synthetic CBT Summary August 2026.xlsx"])
-    assert [r.status for r in reports] == ["loaded"]
+    root = sample_library(tmp_path / "library", ["Synthetic CBT Summary August 2026.xlsx"])
     on_library = visit(open_app(monkeypatch, "--library", str(root)), "demand")
     info = " ".join(i.value for i in on_library.info)
     assert "needs the practice-level **By Day and Time** data" in info and "on the **Data** page" in info, info

@@ -10,11 +10,10 @@ import time
 
 import pytest
 
-from telephony import library
+from tests.app_support import sample_library
 from tests.test_browser import (ARTIFACTS, ROOT, SERVER_START_TIMEOUT, FIRST_RENDER_TIMEOUT, _free_port,  # noqa: F401
                                 _healthy, browser, chromium_path, expect_page, new_page)
 
-SAMPLE = ROOT / "data" / "sample"
 AUG_FILES = ["Synthetic practice map.csv", "Synthetic list sizes Aug26.csv", "Synthetic CBT Summary August 2026.xlsx"]
 
 pytest.importorskip("playwright")
@@ -23,8 +22,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 @pytest.fixture(scope="module")
 def library_url(chromium_path, tmp_path_factory):
-    root = tmp_path_factory.mktemp("library")
-    assert all(r.status == "loaded" for r in library.add_files(root, [SAMPLE / n for n in AUG_FILES]))
+    root = sample_library(tmp_path_factory.mktemp("library"), AUG_FILES)
     port = _free_port()
     url = f"http://localhost:{port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from telephony import library, trends
-from tests.app_support import SAMPLE, table3_rows, visit
+from tests.app_support import SAMPLE, sample_library, table3_rows, visit
 from tests.test_app_library import open_app
 
 MONTHS = ("July", "August")
@@ -22,10 +22,7 @@ FILES = ["Synthetic practice map.csv", "Synthetic list sizes Jul26.csv", "Synthe
 
 @pytest.fixture(scope="module")
 def two_months(tmp_path_factory):
-    root = tmp_path_factory.mktemp("library")
-    reports = library.add_files(root, [SAMPLE / name for name in FILES])
-    assert [r.status for r in reports] == ["loaded"] * len(FILES)
-    return root
+    return sample_library(tmp_path_factory.mktemp("library"), FILES)
 
 
 def open_trends(monkeypatch, root) -> AppTest:
