@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +43,7 @@ import duckdb  # noqa: E402
 
 import run  # noqa: E402  (benchmarks/run.py: the generator and timing helpers)
 from telephony import library  # noqa: E402
+from telephony.loaders.long_csv import _inflate  # noqa: E402
 from samplegen.published import write_sample  # noqa: E402
 
 
@@ -128,11 +131,6 @@ def bench_load(folder: Path, repeats: int) -> list[str]:
 
 def _expand(zip_path: Path, folder: Path) -> list[str]:
     """The zip's CSVs expanded into `folder` as fast as this project can: zlib-ng, in parallel."""
-    from concurrent.futures import ThreadPoolExecutor
-    import zipfile
-
-    from telephony.loaders.long_csv import _inflate
-
     folder.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path) as zf:
         infos = zf.infolist()
